@@ -1,0 +1,95 @@
+/* limits.h - every input and processing limit of inkan, with its reason.
+ *
+ * One place, so that a reviewer can see what bounds the work one hostile
+ * message, record or zone can cause.  Limits that come from an RFC cite it.
+ */
+#ifndef INKAN_LIMITS_H
+#define INKAN_LIMITS_H
+
+/* ---- domain names ---- */
+
+/* RFC 1035 §2.3.4: a label is at most 63 octets. */
+#define INKAN_DNAME_MAX_LABEL		63
+/* RFC 1035 §2.3.4: a name is at most 255 octets on the wire, which is
+ * 253 characters in presentation form without the trailing dot. */
+#define INKAN_DNAME_MAX_TEXT		253
+/* RFC 1035 §2.3.4: 127 labels at most in 255 octets. */
+#define INKAN_DNAME_MAX_LABELS		127
+
+/* ---- DNS answers ---- */
+
+/* A TXT record's text is at most 65535 octets of rdata; SPF and DKIM
+ * records beyond this cannot exist on the wire. */
+#define INKAN_DNS_MAX_RDATA		65535
+/* Records kept from one RRset.  A real RRset this large is an attack or a
+ * mistake; the rest is dropped and the answer marked truncated. */
+#define INKAN_DNS_MAX_RRS		256
+/* RFC 1034 §3.6.2 lets CNAMEs chain; resolvers stop at a small depth.
+ * Unbound uses 11 (max-query-restarts); we follow a CNAME chain at most
+ * this far in the zone backend. */
+#define INKAN_DNS_MAX_CNAME_CHAIN	11
+/* Entries the TTL cache keeps before it evicts; bounds memory of long
+ * batch runs. */
+#define INKAN_DNS_CACHE_MAX_ENTRIES	(1u << 20)
+/* Default per-query timeout of the unbound backend, milliseconds. */
+#define INKAN_DNS_DEFAULT_TIMEOUT_MS	5000
+/* Zone files: largest file we load (bytes) and most records.  The zone
+ * backend is for what-if checks and tests, not for serving the root. */
+#define INKAN_ZONE_MAX_FILE		(256u << 20)
+#define INKAN_ZONE_MAX_RRS		(4u << 20)
+
+/* ---- SPF (RFC 7208) ---- */
+
+/* RFC 7208 §4.6.4: at most 10 terms that cause DNS queries (include, a,
+ * mx, ptr, exists, redirect); more is permerror.  Keeps one message from
+ * driving unbounded lookups. */
+#define INKAN_SPF_MAX_DNS_TERMS		10
+/* RFC 7208 §4.6.4: more than 2 "void lookups" (NXDOMAIN or no answer)
+ * is permerror; stops abuse by records that point at nothing. */
+#define INKAN_SPF_MAX_VOID_LOOKUPS	2
+/* RFC 7208 §4.6.4: an mx mechanism looks at no more than 10 MX names;
+ * more is permerror. */
+#define INKAN_SPF_MAX_MX_NAMES		10
+/* RFC 7208 §4.6.4: a ptr mechanism (and %{p}) considers no more than 10
+ * PTR names; the rest are ignored. */
+#define INKAN_SPF_MAX_PTR_NAMES		10
+/* RFC 7208 §7.3: macro expansion may produce a name of at most 253
+ * characters; longer is shortened from the left. */
+#define INKAN_SPF_MAX_EXPANDED		253
+/* Largest SPF record text we parse (all strings of one TXT record).  Far
+ * above what fits in one DNS message; the limit only bounds parser work. */
+#define INKAN_SPF_MAX_RECORD		8192
+/* Terms parsed from one record; more is permerror (no real record has
+ * more, and the DNS-term limit stops most of them anyway). */
+#define INKAN_SPF_MAX_TERMS		256
+/* RFC 7208 §6.2: an explanation string is expanded from one TXT record;
+ * we cap the expanded text for the Received-SPF/SMTP reply. */
+#define INKAN_SPF_MAX_EXPLANATION	1024
+/* RFC 7208 §3.4: records over 450 octets risk not fitting in one UDP
+ * answer (512 octets without EDNS); lint warns past this. */
+#define INKAN_SPF_LINT_UDP_RECORD	450
+
+/* ---- tag=value lists (RFC 6376 §3.2) ---- */
+
+/* Tags in one list; DKIM-Signature has 14 defined tags, DMARC 14.  A list
+ * with more is refused rather than scanned for ever. */
+#define INKAN_TV_MAX_TAGS		64
+
+/* ---- bulk evaluation ---- */
+
+/* Jobs (e.g. SPF checks) in flight at once in the bulk driver by default. */
+#define INKAN_BULK_DEFAULT_JOBS		1000
+/* Times one job may be re-run after cache misses before it is failed;
+ * every re-run is caused by one new DNS answer, and an SPF check makes at
+ * most ~ 10 + 10*10 + 10 queries. */
+#define INKAN_BULK_MAX_RERUNS		256
+
+/* ---- SPF, more (RFC 7208) ---- */
+
+/* Largest expansion of one macro-string before §7.3's left truncation.
+ * A record may repeat %{S} of a long sender; past this the name is
+ * treated as malformed (no match), so a hostile record cannot make one
+ * check allocate without bound. */
+#define INKAN_SPF_MAX_MACRO_OUTPUT	8192
+
+#endif
