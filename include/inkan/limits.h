@@ -37,6 +37,18 @@
  * backend is for what-if checks and tests, not for serving the root. */
 #define INKAN_ZONE_MAX_FILE		(256u << 20)
 #define INKAN_ZONE_MAX_RRS		(4u << 20)
+/* Longest time the cache keeps an answer, seconds.  A day, as Unbound's
+ * cache-max-ttl: a record with a week-long TTL that changes is seen by a
+ * long batch run within a day. */
+#define INKAN_DNS_CACHE_MAX_TTL		86400
+/* Shortest time a cache-only cache (the bulk driver's) keeps an answer,
+ * seconds.  An answer with TTL 0, or a SERVFAIL, must outlive the re-run
+ * of the jobs that waited for it, or they would ask again for ever. */
+#define INKAN_DNS_CACHE_ONLY_MIN_TTL	60
+/* Queries inside libunbound at once from the asynchronous backend; more
+ * wait in its backlog.  Below the num-queries-per-thread (4096) we give
+ * unbound, past which it fails queries instead of resolving them. */
+#define INKAN_DNS_ASYNC_MAX_INFLIGHT	2048
 
 /* ---- SPF (RFC 7208) ---- */
 

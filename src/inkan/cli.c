@@ -1,0 +1,167 @@
+/* cli.c - options and resolver setup shared by all subcommands. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "inkan/error.h"
+
+void
+cli_error(const struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_usage_error(const struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", cli->prog);
+	return EXIT_USAGE;
+}
+
+int
+cli_common_opt(struct cli *cli, int c, const char *arg)
+{
+	char *end;
+	unsigned long v;
+
+	switch (c) {
+	case OPT_ZONE:
+	case OPT_OVERLAY:
+		if (cli->nzones == CLI_MAX_FILES) {
+			cli_usage_error(cli, "at most %d zone files", CLI_MAX_FILES);
+			return -1;
+		}
+		cli->zones[cli->nzones++] = arg;
+		if (c == OPT_OVERLAY)
+			cli->overlay = true;
+		return 1;
+	case OPT_RESOLVER:
+		if (cli->nresolvers == CLI_MAX_FILES) {
+			cli_usage_error(cli, "at most %d resolvers", CLI_MAX_FILES);
+			return -1;
+		}
+		cli->resolvers[cli->nresolvers++] = arg;
+		return 1;
+	case OPT_TRUST_ANCHOR:
+		cli->trust_anchor = arg;
+		return 1;
+	case OPT_NO_DNSSEC:
+		cli->no_dnssec = true;
+		return 1;
+	case OPT_TIMEOUT:
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (errno != 0 || *end != '\0' || v == 0 || v > 600000) {
+			cli_usage_error(cli, "--timeout wants milliseconds from 1 to 600000, not '%s'",
+			    arg);
+			return -1;
+		}
+		cli->timeout_ms = (unsigned)v;
+		return 1;
+	case OPT_TRACE:
+		cli->trace = true;
+		return 1;
+	case OPT_JSON:
+		cli->json = true;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+trace_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, ";; %s\n", line);
+}
+
+static int
+open_live(struct cli *cli)
+{
+	struct inkan_unbound_opts o;
+	const char *why = NULL;
+	/* Names that unbound serves locally by default (RFC 6761, RFC 6303)
+	 * but that a forwarder we were pointed at may serve: let them through
+	 * when the user chose forwarders. */
+	static const char *const transparent[] = { "test.", "invalid.", "localhost.",
+		"example.", "local.", NULL };
+
+	memset(&o, 0, sizeof(o));
+	cli->resolvers[cli->nresolvers] = NULL;
+	o.forwarders = cli->nresolvers > 0 ? cli->resolvers : NULL;
+	o.trust_anchor_file = cli->trust_anchor;
+	o.no_dnssec = cli->no_dnssec;
+	o.timeout_ms = cli->timeout_ms;
+	o.transparent_zones = cli->nresolvers > 0 ? transparent : NULL;
+	if (inkan_resolver_unbound_new(&o, &cli->live, &why) != 0) {
+		cli_error(cli, "cannot set up the resolver: %s", why ? why : "unknown reason");
+		return EXIT_RESOLVER;
+	}
+	return 0;
+}
+
+int
+cli_resolver_open(struct cli *cli)
+{
+	int rc;
+
+	if (cli->nzones > 0) {
+		if (inkan_zone_new(&cli->zone) != 0) {
+			cli_error(cli, "out of memory");
+			return EXIT_SOFTWARE;
+		}
+		for (size_t i = 0; i < cli->nzones; i++) {
+			char *why = NULL;
+
+			if (inkan_zone_load_file(cli->zone, cli->zones[i], NULL, &why) != 0) {
+				cli_error(cli, "%s", why ? why : cli->zones[i]);
+				free(why);
+				return EXIT_DATAERR;
+			}
+		}
+	}
+	if (cli->nzones == 0 || cli->overlay || cli->nresolvers > 0) {
+		if ((rc = open_live(cli)) != 0)
+			return rc;
+	}
+	if (cli->zone != NULL && cli->live != NULL) {
+		if (inkan_resolver_overlay_new(cli->zone, cli->live, &cli->base) != 0)
+			return EXIT_SOFTWARE;
+	} else if (cli->zone != NULL) {
+		if (inkan_resolver_zone_new(cli->zone, &cli->base) != 0)
+			return EXIT_SOFTWARE;
+	} else {
+		cli->base = cli->live;
+	}
+	if (inkan_resolver_cache_new(cli->base, 0, &cli->cache) != 0)
+		return EXIT_SOFTWARE;
+	if (cli->trace)
+		inkan_resolver_set_trace(cli->cache, trace_line, NULL);
+	return 0;
+}
+
+void
+cli_resolver_close(struct cli *cli)
+{
+	inkan_resolver_free(cli->cache);
+	if (cli->base != cli->live)
+		inkan_resolver_free(cli->base);
+	inkan_resolver_free(cli->live);
+	inkan_zone_free(cli->zone);
+	cli->cache = cli->base = cli->live = NULL;
+	cli->zone = NULL;
+}

@@ -1,0 +1,1311 @@
+/* test_dns.c - the resolver seam: zone store, rdata decoders, cache,
+ * overlay, bulk driver, and the unbound backend's offline behaviour.
+ *
+ * Expected answers come from the RFCs (RFC 4592 §2.2.1 wildcard examples,
+ * RFC 1035 wire formats, RFC 2308 negative TTLs, RFC 7208 §3.3 TXT
+ * strings), not from our own output.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "inkan/arena.h"
+#include "inkan/bulk.h"
+#include "inkan/dns.h"
+#include "inkan/error.h"
+#include "inkan/limits.h"
+
+/* SRV (RFC 2782), only needed by the RFC 4592 example. */
+#define SRV 33
+
+/* ---- helpers ---- */
+
+struct fixture {
+	struct inkan_zone *z;
+	struct inkan_resolver *r;
+	struct inkan_arena *a;
+};
+
+static struct fixture *
+fixture_new(const char *text, const char *origin)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char *why = NULL;
+	int rc;
+
+	assert_non_null(f);
+	assert_int_equal(inkan_zone_new(&f->z), 0);
+	rc = inkan_zone_load_string(f->z, text, strlen(text), origin, &why);
+	if (rc != 0)
+		fail_msg("zone did not load: %s (%s)", inkan_strerror(rc), why ? why : "?");
+	assert_int_equal(inkan_resolver_zone_new(f->z, &f->r), 0);
+	assert_non_null(f->a = inkan_arena_new());
+	return f;
+}
+
+static void
+fixture_free(struct fixture *f)
+{
+	inkan_resolver_free(f->r);
+	inkan_zone_free(f->z);
+	inkan_arena_free(f->a);
+	free(f);
+}
+
+/* TXT text of rr i of ans (all strings concatenated). */
+static const char *
+txt(struct inkan_arena *a, const struct inkan_dns_answer *ans, size_t i)
+{
+	char *s;
+	size_t n;
+
+	if (i >= ans->nrr || inkan_dns_rr_txt(a, &ans->rr[i], &s, &n) != 0)
+		return "(none)";
+	return s;
+}
+
+struct qcase {
+	const char *name;
+	uint16_t type;
+	enum inkan_dns_status status;
+	size_t nrr;
+	const char *first;	/* presentation rdata of the first record, or NULL */
+};
+
+static void
+run_qcases(struct inkan_resolver *r, const struct qcase *c, size_t n)
+{
+	struct inkan_arena *a = inkan_arena_new();
+
+	for (size_t i = 0; i < n; i++) {
+		struct inkan_dns_answer ans;
+		int rc = inkan_dns_query(r, a, c[i].name, c[i].type, &ans);
+
+		if (rc != 0)
+			fail_msg("%s %s: query failed: %s", c[i].name,
+			    inkan_dns_type_name(c[i].type), inkan_strerror(rc));
+		if (ans.status != c[i].status || ans.nrr != c[i].nrr)
+			fail_msg("%s %s: wanted %s with %zu rr, got %s with %zu rr", c[i].name,
+			    inkan_dns_type_name(c[i].type), inkan_dns_status_name(c[i].status),
+			    c[i].nrr, inkan_dns_status_name(ans.status), ans.nrr);
+		if (c[i].first != NULL) {
+			const char *t = inkan_dns_rr_text(a, &ans.rr[0]);
+
+			if (t == NULL || strcmp(t, c[i].first) != 0)
+				fail_msg("%s %s: wanted rdata <%s>, got <%s>", c[i].name,
+				    inkan_dns_type_name(c[i].type), c[i].first, t ? t : "NULL");
+		}
+	}
+	inkan_arena_free(a);
+}
+
+/* ---- names ---- */
+
+static void
+test_type_names(void **state)
+{
+	static const struct {
+		uint16_t type;
+		const char *name;
+	} c[] = {
+		{ 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" }, { 12, "PTR" },
+		{ 15, "MX" }, { 16, "TXT" }, { 28, "AAAA" }, { 43, "DS" }, { 46, "RRSIG" },
+		{ 48, "DNSKEY" }, { 52, "TLSA" }, { 99, "SPF" }, { 4321, "TYPE4321" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		if (strcmp(inkan_dns_type_name(c[i].type), c[i].name) != 0)
+			fail_msg("type %u: wanted %s, got %s", c[i].type, c[i].name,
+			    inkan_dns_type_name(c[i].type));
+		assert_int_equal(inkan_dns_type_from_name(c[i].name), c[i].type);
+	}
+	assert_int_equal(inkan_dns_type_from_name("txt"), 16);
+	assert_int_equal(inkan_dns_type_from_name("type16"), 16);
+	assert_int_equal(inkan_dns_type_from_name("TYPE0"), 0);
+	assert_int_equal(inkan_dns_type_from_name("TYPE65536"), 0);
+	assert_int_equal(inkan_dns_type_from_name("TYPE1x"), 0);
+	assert_int_equal(inkan_dns_type_from_name("BOGUS"), 0);
+	assert_string_equal(inkan_dns_status_name(INKAN_DNS_NXDOMAIN), "NXDOMAIN");
+	assert_string_equal(inkan_dns_status_name(INKAN_DNS_TIMEOUT), "TIMEOUT");
+}
+
+/* ---- zone loading ---- */
+
+static void
+test_zone_load_errors(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *text;
+		int rc;
+		const char *where;	/* prefix of *why, NULL = not checked */
+	} c[] = {
+		{ "short A", "www A 192.0.2\n", INKAN_EMALFORMED, "(string):1: " },
+		{ "after blank lines", "a A 192.0.2.1\n\n; c\n\nbad A 1.2.3\n",
+		    INKAN_EMALFORMED, "(string):5: " },
+		{ "bad MX", "a A 192.0.2.1\nb MX ten x\nc A 192.0.2.3\n", INKAN_EMALFORMED,
+		    "(string):2: " },
+		{ "no final newline", "\na A 192.0.2.1\nb A 192.0.2.2\nc A 1.2.3",
+		    INKAN_EMALFORMED, "(string):4: " },
+		{ "include refused", "a A 192.0.2.1\n$INCLUDE /etc/passwd\n",
+		    INKAN_EUNSUPPORTED, "(string):2: " },
+		{ "unterminated string", "a TXT \"open\nb A 192.0.2.1\n", INKAN_EMALFORMED,
+		    "(string):1: " },
+		{ "string open at the end", "a A 192.0.2.1\n\nb TXT \"x\" \"y",
+		    INKAN_EMALFORMED, "(string):3: " },
+		{ "unknown type", "a FOO 1\n", INKAN_EMALFORMED, "(string):1: " },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct inkan_zone *z;
+		char *why = NULL;
+		int rc;
+
+		assert_int_equal(inkan_zone_new(&z), 0);
+		rc = inkan_zone_load_string(z, c[i].text, strlen(c[i].text), "example.", &why);
+		if (rc != c[i].rc)
+			fail_msg("%s: wanted %s, got %s", c[i].name, inkan_strerror(c[i].rc),
+			    inkan_strerror(rc));
+		if (why == NULL)
+			fail_msg("%s: no reason given", c[i].name);
+		if (c[i].where != NULL && strncmp(why, c[i].where, strlen(c[i].where)) != 0)
+			fail_msg("%s: wanted reason starting \"%s\", got \"%s\"", c[i].name,
+			    c[i].where, why);
+		free(why);
+		inkan_zone_free(z);
+	}
+}
+
+static void
+test_zone_load_file(void **state)
+{
+	char path[] = "/tmp/test_dns_zoneXXXXXX";
+	int fd = mkstemp(path);
+	struct inkan_zone *z;
+	char *why = NULL;
+	static const char text[] = "$TTL 120\n@ A 192.0.2.1\nbad A 1\n";
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	assert_int_equal(inkan_zone_new(&z), 0);
+	assert_int_equal(inkan_zone_load_file(z, path, "example.", &why), INKAN_EMALFORMED);
+	assert_non_null(why);
+	/* "FILE:LINE: reason" */
+	char want[64];
+	snprintf(want, sizeof(want), "%s:3: ", path);
+	if (strncmp(why, want, strlen(want)) != 0)
+		fail_msg("wanted \"%s...\", got \"%s\"", want, why);
+	free(why);
+	why = NULL;
+	assert_int_equal(inkan_zone_load_file(z, "/nonexistent/zone", NULL, &why), INKAN_EIO);
+	assert_non_null(why);
+	free(why);
+	unlink(path);
+	inkan_zone_free(z);
+}
+
+static void
+test_zone_origin_ttl(void **state)
+{
+	struct fixture *f = fixture_new(
+	    "$TTL 120\n"
+	    "@ SOA ns hm 1 2 3 4 30\n"
+	    "www A 192.0.2.1\n"
+	    "$ORIGIN sub.example.\n"
+	    "host 60 A 192.0.2.2\n"
+	    "     TXT \"same owner as host\"\n"
+	    "$TTL 10\n"
+	    "late A 192.0.2.3\n", "example.");
+	struct inkan_dns_answer ans;
+
+	(void)state;
+	assert_int_equal(inkan_zone_count(f->z), 5);
+	assert_true(inkan_zone_has(f->z, "www.example", INKAN_DNS_A));
+	assert_true(inkan_zone_has(f->z, "HOST.sub.example.", INKAN_DNS_TXT));
+	assert_false(inkan_zone_has(f->z, "host.example", 0));
+	assert_int_equal(inkan_dns_query(f->r, f->a, "www.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.ttl, 120);
+	assert_int_equal(inkan_dns_query(f->r, f->a, "host.sub.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.ttl, 60);
+	assert_int_equal(inkan_dns_query(f->r, f->a, "late.sub.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.ttl, 10);
+	/* RFC 2308 §5: negative TTL = min(SOA TTL, SOA MINIMUM) = min(120, 30). */
+	assert_int_equal(inkan_dns_query(f->r, f->a, "nope.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.status, INKAN_DNS_NXDOMAIN);
+	assert_int_equal(ans.ttl, 30);
+	assert_int_equal(f->r->nqueries, 4);
+	fixture_free(f);
+}
+
+/* ---- existence, CNAMEs, wildcards ---- */
+
+static void
+test_zone_nxdomain_nodata_ent(void **state)
+{
+	struct fixture *f = fixture_new(
+	    "example. SOA ns hm 1 2 3 4 300\n"
+	    "a.b.c.example. A 192.0.2.1\n"
+	    "Mixed.Example. TXT \"v=spf1 -all\"\n"
+	    "two.example. A 192.0.2.1\n"
+	    "two.example. A 192.0.2.2\n"
+	    "two.example. A 192.0.2.2\n", NULL);
+	static const struct qcase c[] = {
+		{ "a.b.c.example", INKAN_DNS_A, INKAN_DNS_OK, 1, "192.0.2.1" },
+		{ "A.B.C.EXAMPLE.", INKAN_DNS_A, INKAN_DNS_OK, 1, "192.0.2.1" },
+		{ "a.b.c.example", INKAN_DNS_TXT, INKAN_DNS_NODATA, 0, NULL },
+		/* RFC 8020: names with descendants exist (empty non-terminals). */
+		{ "b.c.example", INKAN_DNS_A, INKAN_DNS_NODATA, 0, NULL },
+		{ "c.example", INKAN_DNS_TXT, INKAN_DNS_NODATA, 0, NULL },
+		{ "x.b.c.example", INKAN_DNS_A, INKAN_DNS_NXDOMAIN, 0, NULL },
+		{ "nope.example", INKAN_DNS_A, INKAN_DNS_NXDOMAIN, 0, NULL },
+		{ "mixed.example", INKAN_DNS_TXT, INKAN_DNS_OK, 1, "\"v=spf1 -all\"" },
+		/* RFC 2181 §5: duplicate records collapse into one. */
+		{ "two.example", INKAN_DNS_A, INKAN_DNS_OK, 2, "192.0.2.1" },
+	};
+
+	(void)state;
+	run_qcases(f->r, c, sizeof(c) / sizeof(c[0]));
+	fixture_free(f);
+}
+
+static void
+test_zone_cname(void **state)
+{
+	struct fixture *f = fixture_new(
+	    "www.example. CNAME web.example.\n"
+	    "web.example. CNAME Host.Example.\n"
+	    "host.example. A 192.0.2.7\n"
+	    "dangling.example. CNAME nowhere.example.\n"
+	    "loop1.example. CNAME loop2.example.\n"
+	    "loop2.example. CNAME loop1.example.\n"
+	    "other.test. CNAME host.example.\n", NULL);
+	static const struct qcase c[] = {
+		{ "www.example", INKAN_DNS_A, INKAN_DNS_OK, 1, "192.0.2.7" },
+		{ "www.example", INKAN_DNS_CNAME, INKAN_DNS_OK, 1, "web.example." },
+		{ "www.example", INKAN_DNS_TXT, INKAN_DNS_NODATA, 0, NULL },
+		{ "dangling.example", INKAN_DNS_A, INKAN_DNS_NXDOMAIN, 0, NULL },
+		{ "loop1.example", INKAN_DNS_A, INKAN_DNS_SERVFAIL, 0, NULL },
+		/* across zones in one store */
+		{ "other.test", INKAN_DNS_A, INKAN_DNS_OK, 1, "192.0.2.7" },
+	};
+	struct inkan_dns_answer ans;
+
+	(void)state;
+	run_qcases(f->r, c, sizeof(c) / sizeof(c[0]));
+	assert_int_equal(inkan_dns_query(f->r, f->a, "WWW.example.", INKAN_DNS_A, &ans), 0);
+	assert_string_equal(ans.qname, "WWW.example.");
+	assert_non_null(ans.canonname);
+	assert_string_equal(ans.canonname, "host.example");
+	assert_int_equal(inkan_dns_query(f->r, f->a, "host.example", INKAN_DNS_A, &ans), 0);
+	assert_null(ans.canonname);
+	fixture_free(f);
+}
+
+static void
+test_zone_cname_chain_limit(void **state)
+{
+	struct inkan_zone *z;
+	struct inkan_resolver *r;
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_dns_answer ans;
+	char line[128];
+
+	(void)state;
+	assert_int_equal(inkan_zone_new(&z), 0);
+	/* c0 -> c1 -> ... -> c20, and c20 has the address. */
+	for (int i = 0; i < 20; i++) {
+		snprintf(line, sizeof(line), "c%d.example. 60 IN CNAME c%d.example.", i, i + 1);
+		assert_int_equal(inkan_zone_add_text(z, line, NULL), 0);
+	}
+	assert_int_equal(inkan_zone_add_text(z, "c20.example. 60 IN A 192.0.2.1", NULL), 0);
+	assert_int_equal(inkan_resolver_zone_new(z, &r), 0);
+	/* exactly INKAN_DNS_MAX_CNAME_CHAIN CNAMEs are followed */
+	snprintf(line, sizeof(line), "c%d.example", 20 - INKAN_DNS_MAX_CNAME_CHAIN);
+	assert_int_equal(inkan_dns_query(r, a, line, INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.status, INKAN_DNS_OK);
+	snprintf(line, sizeof(line), "c%d.example", 19 - INKAN_DNS_MAX_CNAME_CHAIN);
+	assert_int_equal(inkan_dns_query(r, a, line, INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.status, INKAN_DNS_SERVFAIL);
+	assert_non_null(ans.why);
+	inkan_resolver_free(r);
+	inkan_zone_free(z);
+	inkan_arena_free(a);
+}
+
+/* The example zone of RFC 4592 §2.2.1 (SRV and SOA rdata filled in). */
+static const char rfc4592_zone[] =
+    "$ORIGIN example.\n"
+    "example.                 3600 IN  SOA   ns.example.com. hm.example. 1 2 3 4 3600\n"
+    "example.                 3600     NS    ns.example.com.\n"
+    "example.                 3600     NS    ns.example.net.\n"
+    "*.example.               3600     TXT   \"this is a wildcard\"\n"
+    "*.example.               3600     MX    10 host1.example.\n"
+    "sub.*.example.           3600     TXT   \"this is not a wildcard\"\n"
+    "host1.example.           3600     A     192.0.2.1\n"
+    "_ssh._tcp.host1.example. 3600     SRV   0 0 22 host1.example.\n"
+    "_ssh._tcp.host2.example. 3600     SRV   0 0 22 host2.example.\n"
+    "subdel.example.          3600     NS    ns.example.com.\n"
+    "subdel.example.          3600     NS    ns.example.net.\n";
+
+static void
+test_zone_wildcards_rfc4592(void **state)
+{
+	struct fixture *f = fixture_new(rfc4592_zone, NULL);
+	/* RFC 4592 §2.2.1: "The following responses would be synthesized
+	 * from one of the wildcards" / "would not be synthesized". */
+	static const struct qcase c[] = {
+		{ "host3.example.", INKAN_DNS_MX, INKAN_DNS_OK, 1, "10 host1.example." },
+		{ "host3.example.", INKAN_DNS_A, INKAN_DNS_NODATA, 0, NULL },
+		{ "foo.bar.example.", INKAN_DNS_TXT, INKAN_DNS_OK, 1, "\"this is a wildcard\"" },
+		{ "host1.example.", INKAN_DNS_MX, INKAN_DNS_NODATA, 0, NULL },
+		{ "sub.*.example.", INKAN_DNS_MX, INKAN_DNS_NODATA, 0, NULL },
+		{ "_telnet._tcp.host1.example.", SRV, INKAN_DNS_NXDOMAIN, 0,
+		    NULL },
+		{ "ghost.*.example.", INKAN_DNS_MX, INKAN_DNS_NXDOMAIN, 0, NULL },
+		/* the wildcard owner itself is an ordinary name */
+		{ "*.example.", INKAN_DNS_TXT, INKAN_DNS_OK, 1, "\"this is a wildcard\"" },
+	};
+
+	(void)state;
+	run_qcases(f->r, c, sizeof(c) / sizeof(c[0]));
+	fixture_free(f);
+}
+
+static void
+test_zone_forced_status(void **state)
+{
+	struct fixture *f = fixture_new(
+	    "timeout.example. A 192.0.2.1\n"
+	    "fail.example. TXT \"v=spf1 -all\"\n"
+	    "cn.example. CNAME timeout.example.\n", NULL);
+	static const struct qcase c[] = {
+		/* type 0: every type without records (the OpenSPF "TIMEOUT") */
+		{ "timeout.example", INKAN_DNS_A, INKAN_DNS_OK, 1, "192.0.2.1" },
+		{ "timeout.example", INKAN_DNS_TXT, INKAN_DNS_TIMEOUT, 0, NULL },
+		{ "timeout.example", INKAN_DNS_MX, INKAN_DNS_TIMEOUT, 0, NULL },
+		/* a forced type wins over records of that type */
+		{ "fail.example", INKAN_DNS_TXT, INKAN_DNS_SERVFAIL, 0, NULL },
+		{ "fail.example", INKAN_DNS_A, INKAN_DNS_NODATA, 0, NULL },
+		/* a status on a new name makes the name exist */
+		{ "gone.example", INKAN_DNS_A, INKAN_DNS_NXDOMAIN, 0, NULL },
+		{ "gone.example", INKAN_DNS_TXT, INKAN_DNS_NODATA, 0, NULL },
+		/* CNAMEs are followed into forced statuses */
+		{ "cn.example", INKAN_DNS_MX, INKAN_DNS_TIMEOUT, 0, NULL },
+	};
+
+	(void)state;
+	assert_int_equal(inkan_zone_set_status(f->z, "timeout.example", 0, INKAN_DNS_TIMEOUT), 0);
+	assert_int_equal(inkan_zone_set_status(f->z, "fail.example", INKAN_DNS_TXT,
+	    INKAN_DNS_SERVFAIL), 0);
+	assert_int_equal(inkan_zone_set_status(f->z, "Gone.Example.", INKAN_DNS_A,
+	    INKAN_DNS_NXDOMAIN), 0);
+	assert_int_equal(inkan_zone_set_status(f->z, "x.example", 0, INKAN_DNS_OK), INKAN_EINVAL);
+	assert_true(inkan_zone_has(f->z, "timeout.example", INKAN_DNS_MX));
+	assert_true(inkan_zone_has(f->z, "gone.example", 0));
+	assert_false(inkan_zone_has(f->z, "gone.example", INKAN_DNS_TXT));
+	run_qcases(f->r, c, sizeof(c) / sizeof(c[0]));
+	fixture_free(f);
+}
+
+static void
+test_zone_txt_strings(void **state)
+{
+	struct fixture *f = fixture_new(
+	    "example. TXT \"v=spf1 \" \"include:a.example\" \" -all\"\n"
+	    "empty.example. TXT \"\"\n"
+	    "nul.example. TXT \"a\\000b\"\n", NULL);
+	struct inkan_dns_answer ans;
+	char *s;
+	size_t n;
+
+	(void)state;
+	/* RFC 7208 §3.3: strings are concatenated with no spaces added. */
+	assert_int_equal(inkan_dns_query(f->r, f->a, "example", INKAN_DNS_TXT, &ans), 0);
+	assert_int_equal(ans.nrr, 1);
+	assert_string_equal(txt(f->a, &ans, 0), "v=spf1 include:a.example -all");
+	assert_int_equal(inkan_dns_query(f->r, f->a, "empty.example", INKAN_DNS_TXT, &ans), 0);
+	assert_int_equal(inkan_dns_rr_txt(f->a, &ans.rr[0], &s, &n), 0);
+	assert_int_equal(n, 0);
+	assert_string_equal(s, "");
+	/* an embedded NUL is kept: callers compare n with strlen */
+	assert_int_equal(inkan_dns_query(f->r, f->a, "nul.example", INKAN_DNS_TXT, &ans), 0);
+	assert_int_equal(inkan_dns_rr_txt(f->a, &ans.rr[0], &s, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(strlen(s), 1);
+	fixture_free(f);
+}
+
+static void
+test_zone_add_rr_and_limits(void **state)
+{
+	struct inkan_zone *z;
+	struct inkan_resolver *r;
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_dns_answer ans;
+	static const uint8_t mx[] = { 0, 5, 4, 'm', 'a', 'i', 'l', 7, 'e', 'x', 'a', 'm', 'p',
+		'l', 'e', 0 };
+
+	(void)state;
+	assert_int_equal(inkan_zone_new(&z), 0);
+	assert_int_equal(inkan_zone_add_rr(z, "Example.", INKAN_DNS_MX, 300, mx, sizeof(mx)), 0);
+	assert_int_equal(inkan_zone_add_rr(z, "example", 0, 300, mx, sizeof(mx)), INKAN_EINVAL);
+	assert_int_equal(inkan_zone_add_rr(z, "a..b", INKAN_DNS_MX, 300, mx, sizeof(mx)),
+	    INKAN_EMALFORMED);
+	/* more than INKAN_DNS_MAX_RRS records: kept up to it, marked truncated */
+	for (unsigned i = 0; i < INKAN_DNS_MAX_RRS + 10; i++) {
+		uint8_t ip[4] = { 10, 0, (uint8_t)(i >> 8), (uint8_t)i };
+
+		assert_int_equal(inkan_zone_add_rr(z, "big.example", INKAN_DNS_A, 60, ip, 4), 0);
+	}
+	/* empty rdata (RFC 3597 "\\# 0") is a record too, and deduplicated */
+	assert_int_equal(inkan_zone_add_rr(z, "empty.example", 65280, 60, NULL, 0), 0);
+	assert_int_equal(inkan_zone_add_text(z, "empty.example. 60 IN TYPE65280 \\# 0", NULL), 0);
+	assert_int_equal(inkan_zone_count(z), 2 + INKAN_DNS_MAX_RRS);
+	assert_int_equal(inkan_resolver_zone_new(z, &r), 0);
+	assert_int_equal(inkan_dns_query(r, a, "empty.example", 65280, &ans), 0);
+	assert_int_equal(ans.nrr, 1);
+	assert_int_equal(ans.rr[0].len, 0);
+	assert_int_equal(inkan_dns_query(r, a, "example", INKAN_DNS_MX, &ans), 0);
+	assert_int_equal(ans.nrr, 1);
+	assert_int_equal(ans.ttl, 300);
+	assert_int_equal(inkan_dns_query(r, a, "big.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.nrr, INKAN_DNS_MAX_RRS);
+	assert_true(ans.truncated);
+	inkan_resolver_free(r);
+	inkan_zone_free(z);
+	inkan_arena_free(a);
+}
+
+/* Answers do not point into the store: they outlive it. */
+static void
+test_zone_answer_outlives_store(void **state)
+{
+	struct fixture *f = fixture_new("example. TXT \"kept\"\n", NULL);
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_dns_answer ans;
+
+	(void)state;
+	assert_int_equal(inkan_dns_query(f->r, a, "example", INKAN_DNS_TXT, &ans), 0);
+	fixture_free(f);
+	assert_string_equal(txt(a, &ans, 0), "kept");
+	inkan_arena_free(a);
+}
+
+/* ---- rdata decoders ---- */
+
+static void
+test_rdata_malformed(void **state)
+{
+	enum { TXT, MX, NAME, IP };
+	static const struct {
+		const char *name;
+		int kind;
+		uint16_t type;
+		uint8_t len;
+		uint8_t data[24];
+	} c[] = {
+		{ "TXT empty rdata", TXT, 16, 0, { 0 } },
+		{ "TXT string past end", TXT, 16, 3, { 5, 'a', 'b' } },
+		{ "TXT second string past end", TXT, 16, 4, { 1, 'a', 2, 'b' } },
+		{ "MX no exchange", MX, 15, 2, { 0, 10 } },
+		{ "MX short preference", MX, 15, 1, { 0 } },
+		{ "MX label past end", MX, 15, 5, { 0, 10, 5, 'a', 'b' } },
+		{ "MX no root label", MX, 15, 4, { 0, 10, 1, 'a' } },
+		{ "MX trailing byte", MX, 15, 6, { 0, 10, 1, 'a', 0, 9 } },
+		{ "name compression pointer", NAME, 12, 2, { 0xc0, 0x0c } },
+		{ "name label length 64+", NAME, 12, 3, { 0x40, 'a', 0 } },
+		{ "name empty", NAME, 12, 0, { 0 } },
+		{ "A of 3 bytes", IP, 1, 3, { 1, 2, 3 } },
+		{ "A of 5 bytes", IP, 1, 5, { 1, 2, 3, 4, 5 } },
+		{ "AAAA of 4 bytes", IP, 28, 4, { 1, 2, 3, 4 } },
+		{ "TXT type as address", IP, 16, 4, { 1, 2, 3, 4 } },
+	};
+	struct inkan_arena *a = inkan_arena_new();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct inkan_dns_rr rr = { .type = c[i].type, .len = c[i].len, .data = c[i].data };
+		char *s = (char *)"unset";
+		size_t n;
+		unsigned pref;
+		struct inkan_ip ip;
+		int rc = 0;
+
+		switch (c[i].kind) {
+		case TXT:  rc = inkan_dns_rr_txt(a, &rr, &s, &n); break;
+		case MX:   rc = inkan_dns_rr_mx(a, &rr, &pref, &s); break;
+		case NAME: rc = inkan_dns_rr_name(a, &rr, &s); break;
+		case IP:   rc = inkan_dns_rr_ip(&rr, &ip); s = NULL; break;
+		}
+		if (rc != INKAN_EMALFORMED)
+			fail_msg("%s: wanted malformed, got %s", c[i].name, inkan_strerror(rc));
+		if (s != NULL)
+			fail_msg("%s: output not cleared", c[i].name);
+		/* and the presentation printer survives it */
+		assert_non_null(inkan_dns_rr_text(a, &rr));
+	}
+	inkan_arena_free(a);
+}
+
+static void
+test_rdata_names(void **state)
+{
+	/* a 255-octet name: 127 labels of one octet plus the root */
+	uint8_t longname[256];
+	uint8_t toolong[258];
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_dns_rr rr = { .type = INKAN_DNS_PTR };
+	char *s;
+	unsigned pref;
+	struct inkan_ip ip;
+
+	(void)state;
+	for (int i = 0; i < 127; i++) {
+		longname[2 * i] = 1;
+		longname[2 * i + 1] = 'a';
+	}
+	longname[254] = 0;
+	rr.data = longname;
+	rr.len = 255;
+	assert_int_equal(inkan_dns_rr_name(a, &rr, &s), 0);
+	assert_int_equal(strlen(s), 253);
+	/* RFC 1035 §3.1: names are at most 255 octets */
+	for (int i = 0; i < 128; i++) {
+		toolong[2 * i] = 1;
+		toolong[2 * i + 1] = 'a';
+	}
+	toolong[256] = 0;
+	rr.data = toolong;
+	rr.len = 257;
+	assert_int_equal(inkan_dns_rr_name(a, &rr, &s), INKAN_EMALFORMED);
+
+	/* Null MX (RFC 7505): preference 0, exchange "." */
+	static const uint8_t nullmx[] = { 0, 0, 0 };
+	rr.type = INKAN_DNS_MX;
+	rr.data = nullmx;
+	rr.len = 3;
+	assert_int_equal(inkan_dns_rr_mx(a, &rr, &pref, &s), 0);
+	assert_int_equal(pref, 0);
+	assert_string_equal(s, "");
+
+	/* dots and odd octets inside a label are escaped (RFC 1035 §5.1) */
+	static const uint8_t odd[] = { 3, 'a', '.', 'b', 2, ' ', 0xff, 0 };
+	rr.type = INKAN_DNS_CNAME;
+	rr.data = odd;
+	rr.len = sizeof(odd);
+	assert_int_equal(inkan_dns_rr_name(a, &rr, &s), 0);
+	assert_string_equal(s, "a\\.b.\\032\\255");
+
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	rr.type = INKAN_DNS_AAAA;
+	rr.data = v6;
+	rr.len = 16;
+	assert_int_equal(inkan_dns_rr_ip(&rr, &ip), 0);
+	assert_int_equal(ip.family, 6);
+	assert_memory_equal(ip.a, v6, 16);
+	assert_string_equal(inkan_dns_rr_text(a, &rr), "2001:db8::1");
+	inkan_arena_free(a);
+}
+
+/* ---- trace ---- */
+
+struct lines {
+	char buf[8][700];
+	int n;
+};
+
+static void
+collect(void *arg, const char *line)
+{
+	struct lines *l = arg;
+
+	if (l->n < 8)
+		snprintf(l->buf[l->n++], sizeof(l->buf[0]), "%s", line);
+}
+
+static void
+test_trace(void **state)
+{
+	char big[201];
+	char zone[800];
+	struct fixture *f;
+	struct lines l = { .n = 0 };
+	struct inkan_dns_answer ans;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	/* three strings of 200 octets: one 600-octet TXT record */
+	snprintf(zone, sizeof(zone),
+	    "example. 300 TXT \"v=spf1 -all\"\nbig.example. 60 TXT \"%s\" \"%s\" \"%s\"\n",
+	    big, big, big);
+	f = fixture_new(zone, NULL);
+	inkan_resolver_set_trace(f->r, collect, &l);
+	assert_int_equal(inkan_dns_query(f->r, f->a, "example", INKAN_DNS_TXT, &ans), 0);
+	assert_int_equal(inkan_dns_query(f->r, f->a, "nope.example", INKAN_DNS_MX, &ans), 0);
+	assert_int_equal(inkan_dns_query(f->r, f->a, "big.example", INKAN_DNS_TXT, &ans), 0);
+	inkan_dns_tracef(f->r, "spf: %d lookups", 3);
+	assert_int_equal(l.n, 4);
+	/* the format documented in dns.h */
+	assert_string_equal(l.buf[0], "dns TXT example -> OK 1 rr ttl=300: \"v=spf1 -all\"");
+	assert_string_equal(l.buf[1], "dns MX nope.example -> NXDOMAIN ttl=300");
+	/* attacker-sized rdata is cut short */
+	assert_true(strlen(l.buf[2]) < 250);
+	assert_non_null(strstr(l.buf[2], "..."));
+	assert_string_equal(l.buf[3], "spf: 3 lookups");
+	assert_string_equal(inkan_resolver_name(f->r), "zone");
+	fixture_free(f);
+}
+
+/* ---- cache ---- */
+
+static uint64_t fake_now;
+
+static uint64_t
+fake_clock(void *arg)
+{
+	(void)arg;
+	return fake_now;
+}
+
+static void
+test_cache_ttl(void **state)
+{
+	struct fixture *f = fixture_new(
+	    "example. SOA ns hm 1 2 3 4 100\n"
+	    "example. 300 TXT \"v=spf1 -all\"\n"
+	    "short.example. 5 A 192.0.2.1\n", NULL);
+	struct inkan_resolver *c;
+	struct inkan_dns_answer ans;
+	struct inkan_cache_stats st;
+
+	(void)state;
+	assert_int_equal(inkan_resolver_cache_new(f->r, 0, &c), 0);
+	inkan_cache_set_clock(c, fake_clock, NULL);
+	fake_now = 1000000;
+	assert_int_equal(inkan_dns_query(c, f->a, "example", INKAN_DNS_TXT, &ans), 0);
+	assert_int_equal(f->r->nqueries, 1);
+	fake_now += 100 * 1000;
+	assert_int_equal(inkan_dns_query(c, f->a, "EXAMPLE.", INKAN_DNS_TXT, &ans), 0);
+	assert_int_equal(f->r->nqueries, 1);	/* from the cache */
+	assert_int_equal(ans.ttl, 200);		/* the TTL counts down */
+	assert_string_equal(ans.qname, "EXAMPLE.");
+	assert_string_equal(txt(f->a, &ans, 0), "v=spf1 -all");
+	fake_now += 200 * 1000;
+	assert_int_equal(inkan_dns_query(c, f->a, "example", INKAN_DNS_TXT, &ans), 0);
+	assert_int_equal(f->r->nqueries, 2);	/* expired, asked again */
+
+	/* negative answers are cached for the SOA minimum */
+	assert_int_equal(inkan_dns_query(c, f->a, "nope.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.status, INKAN_DNS_NXDOMAIN);
+	fake_now += 99 * 1000;
+	assert_int_equal(inkan_dns_query(c, f->a, "nope.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.status, INKAN_DNS_NXDOMAIN);
+	assert_int_equal(f->r->nqueries, 3);
+	fake_now += 2 * 1000;
+	assert_int_equal(inkan_dns_query(c, f->a, "nope.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(f->r->nqueries, 4);
+
+	/* TTL clamps: min 60 keeps the 5 s record, max 10 cuts the 300 s one */
+	assert_int_equal(inkan_cache_set_ttl(c, 60, 10), INKAN_EINVAL);
+	assert_int_equal(inkan_cache_set_ttl(c, 60, 120), 0);
+	assert_int_equal(inkan_dns_query(c, f->a, "short.example", INKAN_DNS_A, &ans), 0);
+	fake_now += 30 * 1000;
+	assert_int_equal(inkan_dns_query(c, f->a, "short.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(f->r->nqueries, 5);
+	assert_int_equal(ans.ttl, 30);		/* 60 clamped, 30 left */
+	assert_int_equal(ans.rr[0].ttl, 5);	/* the record keeps its own */
+	inkan_cache_get_stats(c, &st);
+	assert_int_equal(st.hits, 3);
+	assert_int_equal(st.misses, 5);
+	inkan_resolver_free(c);
+	fixture_free(f);
+}
+
+static void
+test_cache_failures_kept_min_ttl(void **state)
+{
+	struct fixture *f = fixture_new("example. A 192.0.2.1\n", NULL);
+	struct inkan_resolver *c;
+	struct inkan_dns_answer ans;
+
+	(void)state;
+	assert_int_equal(inkan_zone_set_status(f->z, "fail.example", 0, INKAN_DNS_SERVFAIL), 0);
+	assert_int_equal(inkan_resolver_cache_new(f->r, 0, &c), 0);
+	inkan_cache_set_clock(c, fake_clock, NULL);
+	fake_now = 5000;
+	/* default min_ttl is 0: a SERVFAIL is asked again every time */
+	assert_int_equal(inkan_dns_query(c, f->a, "fail.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(inkan_dns_query(c, f->a, "fail.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.status, INKAN_DNS_SERVFAIL);
+	assert_int_equal(f->r->nqueries, 2);
+	assert_int_equal(inkan_cache_set_ttl(c, 10, 86400), 0);
+	assert_int_equal(inkan_dns_query(c, f->a, "fail.example", INKAN_DNS_A, &ans), 0);
+	fake_now += 9 * 1000;
+	assert_int_equal(inkan_dns_query(c, f->a, "fail.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(f->r->nqueries, 3);
+	fake_now += 2 * 1000;
+	assert_int_equal(inkan_dns_query(c, f->a, "fail.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(f->r->nqueries, 4);
+	inkan_resolver_free(c);
+	fixture_free(f);
+}
+
+static void
+test_cache_eviction_lru(void **state)
+{
+	struct fixture *f = fixture_new(
+	    "a.example. A 192.0.2.1\nb.example. A 192.0.2.2\nc.example. A 192.0.2.3\n", NULL);
+	struct inkan_resolver *c;
+	struct inkan_dns_answer ans;
+	struct inkan_cache_stats st;
+
+	(void)state;
+	assert_int_equal(inkan_resolver_cache_new(f->r, 2, &c), 0);
+	assert_int_equal(inkan_dns_query(c, f->a, "a.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(inkan_dns_query(c, f->a, "b.example", INKAN_DNS_A, &ans), 0);
+	/* a is now the most recent, so c evicts b */
+	assert_int_equal(inkan_dns_query(c, f->a, "a.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(inkan_dns_query(c, f->a, "c.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(f->r->nqueries, 3);
+	assert_int_equal(inkan_dns_query(c, f->a, "a.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(f->r->nqueries, 3);
+	assert_int_equal(inkan_dns_query(c, f->a, "b.example", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(f->r->nqueries, 4);
+	inkan_cache_get_stats(c, &st);
+	assert_int_equal(st.entries, 2);
+	assert_int_equal(st.evictions, 2);
+	inkan_resolver_free(c);
+	fixture_free(f);
+}
+
+static void
+test_cache_only_misses(void **state)
+{
+	struct inkan_resolver *c;
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_dns_answer ans, put;
+	struct inkan_dns_rr rr = { .type = INKAN_DNS_A, .ttl = 0, .len = 4 };
+	uint8_t ip[4] = { 192, 0, 2, 1 };
+	char name[256];
+	uint16_t type;
+
+	(void)state;
+	assert_int_equal(inkan_resolver_cache_new(NULL, 0, &c), 0);
+	assert_int_equal(inkan_dns_query(c, a, "Example.COM.", INKAN_DNS_A, &ans), INKAN_EAGAIN);
+	assert_int_equal(inkan_dns_query(c, a, "example.com", INKAN_DNS_A, &ans), INKAN_EAGAIN);
+	assert_int_equal(inkan_dns_query(c, a, "example.com", INKAN_DNS_MX, &ans), INKAN_EAGAIN);
+	/* noted once each, in order */
+	assert_false(inkan_cache_take_miss(c, name, 5, &type));	/* no room: stays */
+	assert_true(inkan_cache_take_miss(c, name, sizeof(name), &type));
+	assert_string_equal(name, "example.com");
+	assert_int_equal(type, INKAN_DNS_A);
+	assert_true(inkan_cache_take_miss(c, name, sizeof(name), &type));
+	assert_int_equal(type, INKAN_DNS_MX);
+	assert_false(inkan_cache_take_miss(c, name, sizeof(name), &type));
+	/* taken misses are noted again if asked again before the answer */
+	assert_int_equal(inkan_dns_query(c, a, "example.com", INKAN_DNS_A, &ans), INKAN_EAGAIN);
+	assert_true(inkan_cache_take_miss(c, name, sizeof(name), &type));
+
+	/* an answer put in is deep-copied: our storage may change after */
+	memset(&put, 0, sizeof(put));
+	put.status = INKAN_DNS_OK;
+	put.ttl = 0;		/* TTL 0 still outlives the re-run of the job */
+	put.nrr = 1;
+	put.rr = &rr;
+	put.canonname = "alias.example.com";
+	rr.data = ip;
+	assert_int_equal(inkan_cache_put(c, "example.com.", INKAN_DNS_A, &put), 0);
+	ip[3] = 99;
+	assert_int_equal(inkan_dns_query(c, a, "EXAMPLE.com", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.nrr, 1);
+	assert_int_equal(ans.rr[0].data[3], 1);
+	assert_string_equal(ans.canonname, "alias.example.com");
+	assert_int_equal(inkan_cache_put(c, "x", INKAN_DNS_A, NULL), INKAN_EINVAL);
+	inkan_resolver_free(c);
+	inkan_arena_free(a);
+}
+
+/* ---- overlay ---- */
+
+static void
+test_overlay(void **state)
+{
+	struct fixture *live = fixture_new(
+	    "example. TXT \"v=spf1 -all\"\n"
+	    "example. A 192.0.2.1\n"
+	    "target.example. TXT \"live target\"\n", NULL);
+	struct inkan_zone *plan;
+	struct inkan_resolver *o;
+	static const struct qcase c[] = {
+		{ "example", INKAN_DNS_TXT, INKAN_DNS_OK, 1, "\"v=spf1 mx -all\"" },
+		{ "example", INKAN_DNS_A, INKAN_DNS_OK, 1, "192.0.2.1" },
+		{ "new.example", INKAN_DNS_MX, INKAN_DNS_OK, 1, "10 example." },
+		{ "new.example", INKAN_DNS_TXT, INKAN_DNS_NXDOMAIN, 0, NULL },
+		{ "alias.example", INKAN_DNS_TXT, INKAN_DNS_OK, 1, "\"live target\"" },
+		{ "down.example", INKAN_DNS_A, INKAN_DNS_TIMEOUT, 0, NULL },
+	};
+	struct inkan_dns_answer ans;
+
+	(void)state;
+	assert_int_equal(inkan_zone_new(&plan), 0);
+	assert_int_equal(inkan_zone_add_text(plan, "example. 60 IN TXT \"v=spf1 mx -all\"",
+	    NULL), 0);
+	assert_int_equal(inkan_zone_add_text(plan, "new.example. 60 IN MX 10 example.", NULL), 0);
+	assert_int_equal(inkan_zone_add_text(plan, "alias.example. 60 IN CNAME target.example.",
+	    NULL), 0);
+	assert_int_equal(inkan_zone_set_status(plan, "down.example", 0, INKAN_DNS_TIMEOUT), 0);
+	assert_int_equal(inkan_resolver_overlay_new(plan, live->r, &o), 0);
+	run_qcases(o, c, sizeof(c) / sizeof(c[0]));
+	assert_int_equal(inkan_dns_query(o, live->a, "alias.example", INKAN_DNS_TXT, &ans), 0);
+	assert_string_equal(ans.qname, "alias.example");
+	assert_string_equal(ans.canonname, "target.example");
+	assert_string_equal(inkan_resolver_name(o), "overlay");
+	inkan_resolver_free(o);
+	inkan_zone_free(plan);
+	fixture_free(live);
+}
+
+/* ---- bulk driver ---- */
+
+/* A job of three dependent lookups, as an evaluator does them: the TXT
+ * at d<i> names a host, whose MX is looked up, then the exchange's A. */
+struct chain_job {
+	int i;
+	int rc;
+	int done_calls;
+	char result[256];
+	struct inkan_arena *a;
+};
+
+static int
+chain_run(void *arg, struct inkan_resolver *r)
+{
+	struct chain_job *j = arg;
+	struct inkan_dns_answer ans;
+	char name[64], *host, *mx = NULL;
+	unsigned pref;
+	int rc;
+
+	inkan_arena_reset(j->a);
+	snprintf(name, sizeof(name), "d%d.example", j->i);
+	if ((rc = inkan_dns_query(r, j->a, name, INKAN_DNS_TXT, &ans)) != 0)
+		return rc;
+	host = (char *)txt(j->a, &ans, 0);
+	if ((rc = inkan_dns_query(r, j->a, host, INKAN_DNS_MX, &ans)) != 0)
+		return rc;
+	if (ans.nrr > 0 && inkan_dns_rr_mx(j->a, &ans.rr[0], &pref, &mx) != 0)
+		return INKAN_EMALFORMED;
+	if (mx == NULL) {
+		snprintf(j->result, sizeof(j->result), "%s no MX (%s)", host,
+		    inkan_dns_status_name(ans.status));
+		return 0;
+	}
+	if ((rc = inkan_dns_query(r, j->a, mx, INKAN_DNS_A, &ans)) != 0)
+		return rc;
+	snprintf(j->result, sizeof(j->result), "%s %s %s %s", host, mx,
+	    inkan_dns_status_name(ans.status),
+	    ans.nrr ? inkan_dns_rr_text(j->a, &ans.rr[0]) : "-");
+	return 0;
+}
+
+static void
+chain_done(void *arg, int rc)
+{
+	struct chain_job *j = arg;
+
+	j->rc = rc;
+	j->done_calls++;
+}
+
+/* An async source that counts what passes through another. */
+struct counting {
+	struct inkan_async base;
+	struct inkan_async *in;
+	size_t max_pending;
+	unsigned long submits;
+};
+
+static int
+counting_submit(struct inkan_async *as, const char *name, uint16_t type, inkan_async_cb cb,
+    void *arg)
+{
+	struct counting *c = (struct counting *)as;
+	int rc = c->in->ops->submit(c->in, name, type, cb, arg);
+
+	c->submits++;
+	as->pending = c->in->pending;
+	if (as->pending > c->max_pending)
+		c->max_pending = as->pending;
+	return rc;
+}
+
+static int
+counting_wait(struct inkan_async *as)
+{
+	struct counting *c = (struct counting *)as;
+	int rc = c->in->ops->wait(c->in);
+
+	as->pending = c->in->pending;
+	return rc;
+}
+
+static void
+counting_destroy(struct inkan_async *as)
+{
+	(void)as;
+}
+
+static const struct inkan_async_ops counting_ops = {
+	counting_submit, counting_wait, counting_destroy,
+};
+
+enum { NJOBS = 500, NDOMAINS = 40, NHOSTS = 15 };
+
+static char *
+bulk_zone(void)
+{
+	static char text[1 << 16];
+	size_t n = 0;
+
+	/* d<i> names host h<i % NHOSTS>; h<k> has an MX mx<k % 7>, except
+	 * every fifth which has none; mx<m> has an address, mx6 has none. */
+	for (int i = 0; i < NDOMAINS; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		    "d%d.example. 300 TXT \"h%d.example\"\n", i, i % NHOSTS);
+	for (int k = 0; k < NHOSTS; k++)
+		if (k % 5 != 4)
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+			    "h%d.example. 300 MX 10 mx%d.example.\n", k, k % 7);
+	for (int m = 0; m < 6; m++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		    "mx%d.example. 300 A 192.0.2.%d\n", m, m + 1);
+	return text;
+}
+
+static void
+test_bulk_same_answers_as_sequential(void **state)
+{
+	struct fixture *f = fixture_new(bulk_zone(), NULL);
+	struct inkan_resolver *cache;
+	struct inkan_async *sync;
+	struct counting cnt = { .base = { .ops = &counting_ops } };
+	struct inkan_bulk *b;
+	struct inkan_bulk_stats st;
+	static struct chain_job seq[NJOBS], par[NJOBS];
+	unsigned long distinct;
+
+	(void)state;
+	/* sequential: straight against the zone */
+	for (int i = 0; i < NJOBS; i++) {
+		seq[i].i = i % NDOMAINS;
+		seq[i].a = inkan_arena_new();
+		seq[i].rc = chain_run(&seq[i], f->r);
+		assert_int_equal(seq[i].rc, 0);
+	}
+	/* Every distinct (name, type) the jobs need, counted through a
+	 * cache in front of the zone: the zone sees each once. */
+	{
+		struct inkan_resolver *counter;
+		unsigned long before = f->r->nqueries;
+
+		assert_int_equal(inkan_resolver_cache_new(f->r, 0, &counter), 0);
+		for (int i = 0; i < NJOBS; i++) {
+			struct chain_job tmp = { .i = i % NDOMAINS, .a = seq[i].a };
+
+			assert_int_equal(chain_run(&tmp, counter), 0);
+		}
+		distinct = f->r->nqueries - before;
+		inkan_resolver_free(counter);
+	}
+
+	assert_int_equal(inkan_resolver_cache_new(NULL, 0, &cache), 0);
+	assert_int_equal(inkan_async_sync_new(f->r, &sync), 0);
+	cnt.in = sync;
+	assert_int_equal(inkan_bulk_new(cache, &cnt.base, 64, &b), 0);
+	for (int i = 0; i < NJOBS; i++) {
+		struct inkan_bulk_job job = { chain_run, chain_done, &par[i] };
+
+		par[i].i = i % NDOMAINS;
+		par[i].a = inkan_arena_new();
+		par[i].rc = 12345;
+		assert_int_equal(inkan_bulk_add(b, &job), 0);
+	}
+	assert_int_equal(inkan_bulk_run(b), 0);
+	inkan_bulk_get_stats(b, &st);
+	for (int i = 0; i < NJOBS; i++) {
+		if (par[i].done_calls != 1 || par[i].rc != 0)
+			fail_msg("job %d: done %d times, rc %d", i, par[i].done_calls, par[i].rc);
+		if (strcmp(par[i].result, seq[i].result) != 0)
+			fail_msg("job %d: bulk \"%s\", sequential \"%s\"", i, par[i].result,
+			    seq[i].result);
+		inkan_arena_free(par[i].a);
+		inkan_arena_free(seq[i].a);
+	}
+	assert_int_equal(st.jobs, NJOBS);
+	/* each distinct query sent once; everyone else shared or hit */
+	assert_int_equal(st.queries_sent, distinct);
+	assert_int_equal(cnt.submits, distinct);
+	assert_true(st.queries_shared > 0);
+	assert_true(st.reruns >= distinct);
+	/* pending never exceeds the jobs in flight */
+	assert_true(cnt.max_pending <= 64);
+	inkan_bulk_free(b);
+	inkan_async_free(sync);
+	inkan_resolver_free(cache);
+	fixture_free(f);
+}
+
+/* A job that never stops missing: a new name on every run. */
+static int
+greedy_run(void *arg, struct inkan_resolver *r)
+{
+	struct chain_job *j = arg;
+	struct inkan_dns_answer ans;
+	char name[64];
+
+	snprintf(name, sizeof(name), "n%d.example", j->i++);
+	return inkan_dns_query(r, j->a, name, INKAN_DNS_A, &ans);
+}
+
+/* A job that says EAGAIN without missing anything. */
+static int
+liar_run(void *arg, struct inkan_resolver *r)
+{
+	(void)arg;
+	(void)r;
+	return INKAN_EAGAIN;
+}
+
+static int
+failing_run(void *arg, struct inkan_resolver *r)
+{
+	(void)arg;
+	(void)r;
+	return INKAN_EMALFORMED;
+}
+
+/* A job that misses, then gives up with an error instead of EAGAIN. */
+static int
+quitter_run(void *arg, struct inkan_resolver *r)
+{
+	struct chain_job *j = arg;
+	struct inkan_dns_answer ans;
+
+	if (inkan_dns_query(r, j->a, "quit.example", INKAN_DNS_A, &ans) == INKAN_EAGAIN)
+		return INKAN_EMALFORMED;
+	return 0;
+}
+
+static void
+test_bulk_guards(void **state)
+{
+	struct fixture *f = fixture_new("example. A 192.0.2.1\n", NULL);
+	struct inkan_resolver *cache;
+	struct inkan_async *sync;
+	struct inkan_bulk *b;
+	struct chain_job greedy = { .a = inkan_arena_new() }, liar = { 0 }, failing = { 0 };
+	struct chain_job quitter = { .a = inkan_arena_new() };
+	struct inkan_bulk_stats st;
+	struct inkan_bulk_job jobs[] = {
+		{ quitter_run, chain_done, &quitter },
+		{ greedy_run, chain_done, &greedy },
+		{ liar_run, chain_done, &liar },
+		{ failing_run, chain_done, &failing },
+	};
+
+	(void)state;
+	assert_int_equal(inkan_resolver_cache_new(NULL, 0, &cache), 0);
+	assert_int_equal(inkan_async_sync_new(f->r, &sync), 0);
+	assert_int_equal(inkan_bulk_new(cache, sync, 0, &b), 0);
+	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
+		assert_int_equal(inkan_bulk_add(b, &jobs[i]), 0);
+	assert_int_equal(inkan_bulk_run(b), 0);
+	assert_int_equal(greedy.done_calls, 1);
+	assert_int_equal(greedy.rc, INKAN_ELIMIT);
+	assert_int_equal(greedy.i, INKAN_BULK_MAX_RERUNS + 1);
+	assert_int_equal(liar.done_calls, 1);
+	assert_int_equal(liar.rc, INKAN_EAGAIN);
+	assert_int_equal(failing.done_calls, 1);
+	assert_int_equal(failing.rc, INKAN_EMALFORMED);
+	assert_int_equal(quitter.done_calls, 1);
+	assert_int_equal(quitter.rc, INKAN_EMALFORMED);
+	/* the quitter's miss is not sent on the next job's behalf */
+	inkan_bulk_get_stats(b, &st);
+	assert_int_equal(st.queries_sent, INKAN_BULK_MAX_RERUNS + 1);
+	assert_int_equal(st.jobs, 4);
+	inkan_bulk_free(b);
+	inkan_arena_free(quitter.a);
+	inkan_async_free(sync);
+	inkan_resolver_free(cache);
+	inkan_arena_free(greedy.a);
+	fixture_free(f);
+}
+
+/* ---- unbound backend, offline ---- */
+
+static void
+test_unbound_bad_options(void **state)
+{
+	struct fixture *f = fixture_new("example. A 192.0.2.1\n", NULL);
+	struct inkan_async *as = NULL;
+	static const char *const bad_fwd[] = { "not an address", NULL };
+	struct inkan_unbound_opts o = { .forwarders = bad_fwd };
+	struct inkan_unbound_opts o2 = { .trust_anchor_file = "/nonexistent/ta" };
+	struct inkan_resolver *r = NULL;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(inkan_resolver_unbound_new(&o, &r, &why), INKAN_EDNS);
+	assert_null(r);
+	assert_non_null(why);
+	why = NULL;
+	assert_int_equal(inkan_resolver_unbound_new(&o2, &r, &why), INKAN_EDNS);
+	assert_non_null(why);
+	/* the async source needs an unbound resolver */
+	assert_int_equal(inkan_async_unbound_new(f->r, &as), INKAN_EINVAL);
+	assert_null(as);
+	fixture_free(f);
+}
+
+/* A UDP socket on an ephemeral loopback port that never answers. */
+static int
+blackhole(char *fwd, size_t len)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	assert_true(fd >= 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	snprintf(fwd, len, "127.0.0.1@%u", ntohs(sin.sin_port));
+	return fd;
+}
+
+static uint64_t
+ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct got {
+	int n;
+	enum inkan_dns_status status;
+};
+
+static void
+got_cb(void *arg, const struct inkan_dns_answer *ans)
+{
+	struct got *g = arg;
+
+	g->n++;
+	g->status = ans->status;
+}
+
+static void
+test_unbound_timeout(void **state)
+{
+	char fwd[64];
+	int fd = blackhole(fwd, sizeof(fwd));
+	const char *fwds[] = { fwd, NULL };
+	static const char *const tz[] = { "test", NULL };
+	struct inkan_unbound_opts o = {
+		.forwarders = fwds, .no_dnssec = true, .timeout_ms = 300, .transparent_zones = tz,
+	};
+	struct inkan_resolver *r;
+	struct inkan_async *as;
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_dns_answer ans;
+	const char *why = NULL;
+	struct got g[3] = { { 0 } };
+	uint64_t t0, dt;
+
+	(void)state;
+	if (inkan_resolver_unbound_new(&o, &r, &why) != 0)
+		fail_msg("unbound: %s", why ? why : "?");
+	assert_string_equal(inkan_resolver_name(r), "unbound");
+	t0 = ms_now();
+	assert_int_equal(inkan_dns_query(r, a, "example.test", INKAN_DNS_TXT, &ans), 0);
+	dt = ms_now() - t0;
+	assert_int_equal(ans.status, INKAN_DNS_TIMEOUT);
+	assert_non_null(ans.why);
+	if (dt < 250 || dt > 2000)
+		fail_msg("timeout after %lu ms, wanted ~300", (unsigned long)dt);
+	/* the next query works the same (no stale callback in the way) */
+	assert_int_equal(inkan_dns_query(r, a, "example.test", INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.status, INKAN_DNS_TIMEOUT);
+
+	/* the asynchronous path keeps the same deadline */
+	assert_int_equal(inkan_async_unbound_new(r, &as), 0);
+	t0 = ms_now();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(as->ops->submit(as, i == 1 ? "b.test" : "a.test", INKAN_DNS_A,
+		    got_cb, &g[i]), 0);
+	assert_int_equal(as->pending, 3);
+	while (as->pending > 0)
+		assert_int_equal(as->ops->wait(as), 0);
+	dt = ms_now() - t0;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(g[i].n, 1);
+		assert_int_equal(g[i].status, INKAN_DNS_TIMEOUT);
+	}
+	if (dt < 250 || dt > 2000)
+		fail_msg("async timeout after %lu ms, wanted ~300", (unsigned long)dt);
+	inkan_async_free(as);
+	inkan_resolver_free(r);
+	inkan_arena_free(a);
+	close(fd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_zone_load_errors),
+		cmocka_unit_test(test_zone_load_file),
+		cmocka_unit_test(test_zone_origin_ttl),
+		cmocka_unit_test(test_zone_nxdomain_nodata_ent),
+		cmocka_unit_test(test_zone_cname),
+		cmocka_unit_test(test_zone_cname_chain_limit),
+		cmocka_unit_test(test_zone_wildcards_rfc4592),
+		cmocka_unit_test(test_zone_forced_status),
+		cmocka_unit_test(test_zone_txt_strings),
+		cmocka_unit_test(test_zone_add_rr_and_limits),
+		cmocka_unit_test(test_zone_answer_outlives_store),
+		cmocka_unit_test(test_rdata_malformed),
+		cmocka_unit_test(test_rdata_names),
+		cmocka_unit_test(test_trace),
+		cmocka_unit_test(test_cache_ttl),
+		cmocka_unit_test(test_cache_failures_kept_min_ttl),
+		cmocka_unit_test(test_cache_eviction_lru),
+		cmocka_unit_test(test_cache_only_misses),
+		cmocka_unit_test(test_overlay),
+		cmocka_unit_test(test_bulk_same_answers_as_sequential),
+		cmocka_unit_test(test_bulk_guards),
+		cmocka_unit_test(test_unbound_bad_options),
+		cmocka_unit_test(test_unbound_timeout),
+	};
+
+	return cmocka_run_group_tests_name("dns", tests, NULL, NULL);
+}
