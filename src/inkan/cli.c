@@ -94,11 +94,13 @@ open_live(struct cli *cli)
 {
 	struct inkan_unbound_opts o;
 	const char *why = NULL;
-	/* Names that unbound serves locally by default (RFC 6761, RFC 6303)
-	 * but that a forwarder we were pointed at may serve: let them through
-	 * when the user chose forwarders. */
-	static const char *const transparent[] = { "test.", "invalid.", "localhost.",
-		"example.", "local.", NULL };
+	/* Names that unbound answers itself by default (RFC 6761, RFC 6303,
+	 * RFC 5737 documentation networks) but that a forwarder the user chose
+	 * may serve, e.g. a test or lab server: let them through then. */
+	static const char *const transparent[] = { "test", "invalid", "local", "home.arpa",
+		"10.in-addr.arpa", "16.172.in-addr.arpa", "168.192.in-addr.arpa",
+		"2.0.192.in-addr.arpa", "100.51.198.in-addr.arpa", "113.0.203.in-addr.arpa",
+		"254.169.in-addr.arpa", "8.b.d.0.1.0.0.2.ip6.arpa", NULL };
 
 	memset(&o, 0, sizeof(o));
 	cli->resolvers[cli->nresolvers] = NULL;

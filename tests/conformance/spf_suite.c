@@ -1157,12 +1157,29 @@ static const struct {
     {NULL, NULL, NULL},
 };
 
+/* Known differences only through a real server (--resolver). */
+static const struct {
+	const char *scenario, *test, *reason;
+} todo_live[] = {
+    {"basic.yml/DNS Lookup Limits", "8",
+        "RFC 7208 §4.6.4 considers the first 10 of 11 PTR names, but DNS does "
+        "not keep RRset order (RFC 2181 §5): NSD and unbound may hand the one "
+        "name that validates to the first 10; the zone backend keeps file order"},
+    {NULL, NULL, NULL},
+};
+
+static bool live_mode;	/* evaluating through --resolver */
+
 static const char *
 todo_reason(const char *scen, const char *test)
 {
 	for (size_t i = 0; todo[i].scenario != NULL; i++)
 		if (strcmp(todo[i].scenario, scen) == 0 && strcmp(todo[i].test, test) == 0)
 			return todo[i].reason;
+	for (size_t i = 0; live_mode && todo_live[i].scenario != NULL; i++)
+		if (strcmp(todo_live[i].scenario, scen) == 0 &&
+		    strcmp(todo_live[i].test, test) == 0)
+			return todo_live[i].reason;
 	return NULL;
 }
 
@@ -1315,8 +1332,12 @@ run(const struct suite *su, const struct opts *o)
 	const char *why = NULL;
 
 	if (o->resolver != NULL) {
+		/* unbound answers these itself by default (RFC 6761, RFC 6303,
+		 * and the RFC 5737 documentation networks); the suites use them. */
 		static const char *const transparent[] = {"10.in-addr.arpa", "127.in-addr.arpa",
 		    "168.192.in-addr.arpa", "16.172.in-addr.arpa", "8.b.d.0.1.0.0.2.ip6.arpa",
+		    "2.0.192.in-addr.arpa", "100.51.198.in-addr.arpa", "113.0.203.in-addr.arpa",
+		    "0.in-addr.arpa", "254.169.in-addr.arpa",
 		    "test", "invalid", "local", "localhost", "onion", "home.arpa", NULL};
 		const char *fw[2] = {o->resolver, NULL};
 		struct inkan_unbound_opts uo;
@@ -1325,6 +1346,7 @@ run(const struct suite *su, const struct opts *o)
 		uo.forwarders = fw;
 		uo.no_dnssec = true;
 		uo.transparent_zones = transparent;
+		live_mode = true;
 		if (inkan_resolver_unbound_new(&uo, &live, &why) != 0) {
 			fprintf(stderr, "spf_suite: resolver %s: %s\n", o->resolver,
 			    why != NULL ? why : "cannot set up");
