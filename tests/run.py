@@ -96,7 +96,7 @@ def scripts(build, directory):
         return
     for f in sorted(os.listdir(d)):
         if f.endswith(".sh"):
-            cmd = ["sh"]
+            cmd = ["bash"]
         elif f.endswith(".py") and f.startswith("test_"):
             cmd = ["/usr/bin/python3"]
         else:
