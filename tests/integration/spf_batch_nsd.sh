@@ -28,7 +28,7 @@ import random, sys
 random.seed(7208)
 senders = ["alice@good.example", "bob@strict.example", "carol@big.example",
            "dave@two.example", "eve@typo.example", "x@nothing.example",
-           "y@_spf.esp.example", "<>"]
+           "y@_spf.esp.example", "n@maybe.example", "<>"]
 ips = ["192.0.2.25", "192.0.2.3", "192.0.2.200", "198.51.100.7", "203.0.113.9",
        "203.0.113.99", "2001:db8:e5b::1", "2001:db8:1::1", "::ffff:192.0.2.5"]
 helos = ["good.example", "mx1.good.example", "strict.example", "h.example"]
@@ -37,6 +37,8 @@ with open(sys.argv[1], "w") as f:
         f.write("%s %s %s\n" % (random.choice(ips), random.choice(senders), random.choice(helos)))
 PY
 
+# From here on each step's status is a test result, not a reason to stop.
+set +e
 n=0
 fails=0
 tap() {	# tap OK NAME
@@ -66,7 +68,7 @@ if [ $fails -gt 0 ]; then
 	diff <(strip "$work/async.jsonl") <(strip "$work/zone.jsonl") | head -6 | sed 's/^/# /'
 fi
 kinds=$(grep -o '"result":"[a-z]*"' "$work/async.jsonl" | sort -u | wc -l)
-[ "$kinds" -ge 6 ]; tap $? "the set covers $kinds verdicts"
+[ "$kinds" -ge 6 ]; tap $? "the set covers $kinds verdicts (all but temperror)"
 # One check by itself through NSD, not in a batch: the same verdict.
 first=$(head -1 "$work/checks.txt")
 # shellcheck disable=SC2086
