@@ -8,7 +8,7 @@ set -eu
 BUILD="build-essential pkg-config meson ninja-build
   libunbound-dev libldns-dev libidn2-dev libjansson-dev libssl-dev
   libcmocka-dev libyaml-dev libevent-dev"
-TEST="clang libclang-rt-14-dev nsd ldnsutils iproute2 unbound-anchor
+TEST="clang libclang-rt-14-dev nsd ldnsutils iproute2 util-linux
   python3 python3-yaml python3-spf python3-dnspython libspf2-dev dnsperf"
 
 want=$BUILD

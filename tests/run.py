@@ -29,6 +29,9 @@ failed_programs = []
 def run(name, cmd, env=None, cwd=ROOT, timeout=1800):
     t0 = time.time()
     full_env = dict(os.environ)
+    # UBSan only prints by default; a test must fail on undefined behaviour.
+    full_env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
+    full_env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
     full_env.update(env or {})
     try:
         p = subprocess.run(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
