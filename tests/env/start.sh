@@ -14,6 +14,8 @@
 # PIDs go to $B/run/*.pid; tests/env/stop.sh stops what they name.
 # See /work/shared/TESTENV.md §2 and §6 for the recipe this follows.
 set -euo pipefail
+# shellcheck source=tests/env/nsd.sh
+. "$(dirname "$0")/nsd.sh"
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${INKAN_TESTENV:-$top/build/testenv}
@@ -116,24 +118,7 @@ for f in "$D"/extra/*.zone; do
 done
 
 {
-	cat <<EOF
-server:
-	ip-address: 127.0.0.1@$PORT
-	do-ip6: no
-	server-count: 1
-	username: ""
-	chroot: ""
-	database: ""
-	zonesdir: "$D"
-	pidfile: "$R/nsd.daemon.pid"
-	xfrdfile: "$R/xfrd.state"
-	xfrdir: "$R"
-	zonelistfile: "$R/zone.list"
-	logfile: "$R/nsd.log"
-	verbosity: 1
-remote-control:
-	control-enable: no
-EOF
+	nsd_server_conf "$D" "$R" "$PORT"
 	for z in $zones; do
 		printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' "${z%%:*}" "${z#*:}"
 	done

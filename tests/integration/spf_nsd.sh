@@ -19,22 +19,15 @@ suite=$build/tests/conformance/spf_suite
 PORT=${INKAN_TEST_SPF_PORT:-5354}
 B=$build/testenv-spf
 R=$B/run
+# shellcheck source=tests/env/nsd.sh
+. "$top/tests/env/nsd.sh"
 
 for tool in nsd ss drill; do
 	command -v "$tool" >/dev/null || { echo "not ok 1 - $tool not installed"; exit 1; }
 done
 
-stop_nsd() {
-	[ -e "$R/nsd.pid" ] || return 0
-	pid=$(cat "$R/nsd.pid")
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	rm -f "$R/nsd.pid"
-}
+# tests/env/stop.sh stops the PIDs recorded under $R whose command line names $B.
+stop_nsd() { INKAN_TESTENV=$B bash "$top/tests/env/stop.sh"; }
 trap stop_nsd EXIT
 
 stop_nsd
@@ -50,26 +43,10 @@ fi
 
 # NSD serves root.zone; each scenario is copied over it and NSD reloads it
 # on SIGHUP.  A marker TXT says which scenario is loaded.
-cat > "$B/nsd.conf" <<CONF
-server:
-	ip-address: 127.0.0.1@$PORT
-	do-ip6: no
-	server-count: 1
-	username: ""
-	chroot: ""
-	database: ""
-	zonesdir: "$B"
-	pidfile: "$R/nsd.daemon.pid"
-	xfrdfile: "$R/xfrd.state"
-	xfrdir: "$R"
-	zonelistfile: "$R/zone.list"
-	logfile: "$R/nsd.log"
-remote-control:
-	control-enable: no
-zone:
-	name: "."
-	zonefile: "root.zone"
-CONF
+{
+	nsd_server_conf "$B" "$R" "$PORT"
+	printf 'zone:\n\tname: "."\n\tzonefile: "root.zone"\n'
+} > "$B/nsd.conf"
 
 load() {	# load ZONEFILE MARKER
 	{ cat "$1"; printf 'scenario.inkan-test. IN TXT "%s"\n' "$2"; } > "$B/root.zone.new"
