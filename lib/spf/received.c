@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "inkan/arena.h"
-#include "inkan/buf.h"
 #include "inkan/error.h"
 #include "spf_int.h"
 
@@ -50,49 +49,93 @@ is_dot_atom(const char *s, size_t n)
 	return true;
 }
 
-/* Printable ASCII or '?', escaping the characters in esc with '\'. */
+/* The field is built in a fixed buffer on the stack: no allocation and
+ * no printf on the path every message takes.  Every value is cut at
+ * RECEIVED_MAX_VALUE and escaping at most doubles it, so the field fits
+ * by construction; put() still clamps rather than trusting that. */
+#define RECEIVED_MAX_FIELD 8192
+
+struct out {
+	size_t len;
+	char buf[RECEIVED_MAX_FIELD];
+};
+
 static void
-put_safe(struct inkan_buf *b, const char *s, const char *esc)
+put(struct out *o, const char *s, size_t n)
 {
-	size_t n = strlen(s), i;
-
-	for (i = 0; i < n && i < RECEIVED_MAX_VALUE; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		/* Our own problem texts cite "RFC 7208 §4.6.4": keep the
-		 * citation readable in an ASCII header. */
-		if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] == 0xa7) {
-			inkan_buf_puts(b, "section ");
-			i++;
-			continue;
-		}
-		if (c < 0x20 || c > 0x7e)
-			c = '?';
-		else if (strchr(esc, c) != NULL)
-			inkan_buf_putc(b, '\\');
-		inkan_buf_putc(b, c);
-	}
-	if (i < n)
-		inkan_buf_puts(b, "...");
+	if (n > sizeof(o->buf) - o->len)
+		n = sizeof(o->buf) - o->len;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
 }
 
 static void
-put_kv(struct inkan_buf *b, const char *key, const char *value)
+puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+/* Printable ASCII or '?'; in a comment '(' ')' and backslash are escaped
+ * with a backslash, in a quoted-string '"' and backslash. */
+static void
+put_safe(struct out *o, const char *s, bool quoted)
+{
+	size_t n = strlen(s), lim = n < RECEIVED_MAX_VALUE ? n : RECEIVED_MAX_VALUE, i = 0;
+
+	while (i < lim) {
+		size_t run = i;
+		unsigned char c;
+
+		/* copy the longest run that needs no change in one go */
+		while (run < lim) {
+			c = (unsigned char)s[run];
+			if (c < 0x20 || c > 0x7e || c == '\\' ||
+			    (quoted ? c == '"' : (c == '(' || c == ')')))
+				break;
+			run++;
+		}
+		put(o, s + i, run - i);
+		if ((i = run) == lim)
+			break;
+		c = (unsigned char)s[i];
+		/* Our own problem texts cite "RFC 7208 §4.6.4": keep the
+		 * citation readable in an ASCII header. */
+		if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] == 0xa7) {
+			puts_(o, "section ");
+			i += 2;
+			continue;
+		}
+		if (c < 0x20 || c > 0x7e) {
+			put(o, "?", 1);
+		} else {
+			put(o, "\\", 1);
+			put(o, s + i, 1);
+		}
+		i++;
+	}
+	if (i < n)
+		put(o, "...", 3);
+}
+
+static void
+put_kv(struct out *o, const char *key, const char *value)
 {
 	size_t n;
 
 	if (value == NULL)
 		return;
 	n = strlen(value);
-	inkan_buf_printf(b, " %s=", key);
+	put(o, " ", 1);
+	puts_(o, key);
+	put(o, "=", 1);
 	if (n <= RECEIVED_MAX_VALUE && is_dot_atom(value, n)) {
-		inkan_buf_append(b, value, n);
+		put(o, value, n);
 	} else {
-		inkan_buf_putc(b, '"');
-		put_safe(b, value, "\"\\");
-		inkan_buf_putc(b, '"');
+		put(o, "\"", 1);
+		put_safe(o, value, true);
+		put(o, "\"", 1);
 	}
-	inkan_buf_putc(b, ';');
+	put(o, ";", 1);
 }
 
 char *
@@ -101,7 +144,7 @@ inkan_spf_received(
 {
 	char ipbuf[INKAN_IP_STRLEN];
 	struct inkan_ip ip;
-	struct inkan_buf b;
+	struct out o;
 	const char *rcv, *snd, *dom;
 	char *out;
 
@@ -114,59 +157,67 @@ inkan_spf_received(
 	snd = res->sender != NULL ? res->sender : "";
 	dom = res->domain != NULL ? res->domain : "";
 
-	inkan_buf_init(&b, 4096);
-	inkan_buf_printf(&b, "Received-SPF: %s (", inkan_spf_verdict_name(res->result));
-	put_safe(&b, rcv, "()\\");
-	inkan_buf_puts(&b, ": ");
+	o.len = 0;
+	puts_(&o, "Received-SPF: ");
+	puts_(&o, inkan_spf_verdict_name(res->result));
+	puts_(&o, " (");
+	put_safe(&o, rcv, false);
+	puts_(&o, ": ");
 	switch (res->result) {
 	case INKAN_SPF_PASS:
-		inkan_buf_puts(&b, "domain of ");
-		put_safe(&b, snd, "()\\");
-		inkan_buf_printf(&b, " designates %s as permitted sender", ipbuf);
+		puts_(&o, "domain of ");
+		put_safe(&o, snd, false);
+		puts_(&o, " designates ");
+		puts_(&o, ipbuf);
+		puts_(&o, " as permitted sender");
 		break;
 	case INKAN_SPF_FAIL:
-		inkan_buf_puts(&b, "domain of ");
-		put_safe(&b, snd, "()\\");
-		inkan_buf_printf(&b, " does not designate %s as permitted sender", ipbuf);
+		puts_(&o, "domain of ");
+		put_safe(&o, snd, false);
+		puts_(&o, " does not designate ");
+		puts_(&o, ipbuf);
+		puts_(&o, " as permitted sender");
 		break;
 	case INKAN_SPF_SOFTFAIL:
-		inkan_buf_puts(&b, "domain of transitioning ");
-		put_safe(&b, snd, "()\\");
-		inkan_buf_printf(&b, " does not designate %s as permitted sender", ipbuf);
+		puts_(&o, "domain of transitioning ");
+		put_safe(&o, snd, false);
+		puts_(&o, " does not designate ");
+		puts_(&o, ipbuf);
+		puts_(&o, " as permitted sender");
 		break;
 	case INKAN_SPF_NEUTRAL:
-		inkan_buf_printf(&b, "%s is neither permitted nor denied by domain of ", ipbuf);
-		put_safe(&b, snd, "()\\");
+		puts_(&o, ipbuf);
+		puts_(&o, " is neither permitted nor denied by domain of ");
+		put_safe(&o, snd, false);
 		break;
 	case INKAN_SPF_NONE:
-		inkan_buf_puts(&b, "domain of ");
-		put_safe(&b, snd, "()\\");
-		inkan_buf_puts(&b, " does not designate permitted sender hosts");
+		puts_(&o, "domain of ");
+		put_safe(&o, snd, false);
+		puts_(&o, " does not designate permitted sender hosts");
 		break;
 	case INKAN_SPF_TEMPERROR:
-		inkan_buf_puts(&b, "error in processing during lookup of ");
-		put_safe(&b, dom, "()\\");
+		puts_(&o, "error in processing during lookup of ");
+		put_safe(&o, dom, false);
 		break;
 	case INKAN_SPF_PERMERROR:
 	default:
-		inkan_buf_puts(&b, "permanent error in processing domain of ");
-		put_safe(&b, dom, "()\\");
+		puts_(&o, "permanent error in processing domain of ");
+		put_safe(&o, dom, false);
 		break;
 	}
-	inkan_buf_puts(&b, ")");
-	put_kv(&b, "client-ip", ipbuf);
-	put_kv(&b, "envelope-from", snd);
-	put_kv(&b, "helo", q->helo);
-	put_kv(&b, "receiver", rcv);
-	put_kv(&b, "identity", res->identity != NULL ? res->identity : "mailfrom");
-	put_kv(&b, "mechanism", res->mechanism);
+	puts_(&o, ")");
+	put_kv(&o, "client-ip", ipbuf);
+	put_kv(&o, "envelope-from", snd);
+	put_kv(&o, "helo", q->helo);
+	put_kv(&o, "receiver", rcv);
+	put_kv(&o, "identity", res->identity != NULL ? res->identity : "mailfrom");
+	put_kv(&o, "mechanism", res->mechanism);
 	if (res->result == INKAN_SPF_TEMPERROR || res->result == INKAN_SPF_PERMERROR)
-		put_kv(&b, "problem", res->problem);
+		put_kv(&o, "problem", res->problem);
 	/* the key-value list may end with ";" (§9.1), but a bare trailing
 	 * ';' reads oddly: drop it */
-	if (b.err == 0 && b.len > 0 && b.p[b.len - 1] == ';')
-		b.p[--b.len] = '\0';
-	out = b.err == 0 ? inkan_arena_strndup(a, b.p, b.len) : NULL;
-	inkan_buf_free(&b);
+	if (o.len > 0 && o.buf[o.len - 1] == ';')
+		o.len--;
+	out = inkan_arena_strndup(a, o.buf, o.len);
 	return out;
 }
