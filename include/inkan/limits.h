@@ -104,4 +104,60 @@
  * check allocate without bound. */
 #define INKAN_SPF_MAX_MACRO_OUTPUT	8192
 
+/* ---- messages (RFC 5322) ---- */
+
+/* Header bytes of one message we hold.  RFC 5322 sets no total; Postfix's
+ * header_size_limit is 100 KiB per field and real headers are a few KiB.
+ * A header larger than 1 MiB is refused, not truncated, so that what DKIM
+ * hashes is always what arrived. */
+#define INKAN_MSG_MAX_HEADER_BYTES	(1u << 20)
+/* Header fields of one message.  Postfix refuses more than 1000
+ * (hopcount_limit is 50 Received; header_size_limit bounds the rest); long
+ * list mail has ~100.  Bounds the h= matching work. */
+#define INKAN_MSG_MAX_FIELDS		1000
+
+/* ---- DKIM (RFC 6376, RFC 8301, RFC 8463) ---- */
+
+/* Signatures verified per message; the others are reported neutral.  RFC
+ * 6376 §6.1 lets a verifier limit them to stop a message with hundreds of
+ * signatures from driving DNS queries and RSA operations. */
+#define INKAN_DKIM_MAX_SIGNATURES	8
+/* RFC 8301 §3.2: RSA keys under 1024 bits MUST NOT be considered valid. */
+#define INKAN_DKIM_MIN_RSA_BITS		1024
+/* RFC 8301 §3.2: verifiers MUST validate keys from 1024 to 4096 bits; we
+ * accept up to 8192 and refuse larger keys (a 16384-bit key costs ~50x a
+ * 2048-bit verify). */
+#define INKAN_DKIM_MAX_RSA_BITS		8192
+/* Default tolerance for t= in the future and x= in the past, seconds
+ * (RFC 6376 §3.5 allows "some leeway" for clock skew). */
+#define INKAN_DKIM_DEFAULT_CLOCK_SKEW	300
+/* Names in one h= list.  Real signatures list ~20; oversigning doubles it. */
+#define INKAN_DKIM_MAX_H_NAMES		256
+/* Largest DKIM-Signature value or key record we parse, bytes.  A 8192-bit
+ * key is ~1.4 KB of base64; the limit only bounds parser work. */
+#define INKAN_DKIM_MAX_TAGLIST		16384
+/* Decoded public keys the key cache holds by default. */
+#define INKAN_DKIM_KEYCACHE_MAX		4096
+
+/* ---- reports (DMARC aggregate RFC 9990, TLS-RPT RFC 8460) ---- */
+
+/* One report after decompression.  RFC 9990 sets no size; the largest real
+ * aggregate reports (big receivers, one row per IP) are a few MB of XML.
+ * 64 MiB leaves room for outliers and still bounds what one hostile
+ * attachment can make us hold. */
+#define INKAN_REPORT_MAX_BYTES		(64u << 20)
+/* One input file, message or stdin read whole.  Reports travel by mail,
+ * where 50 MiB messages are already rare; mboxes are larger, hence 512 MiB. */
+#define INKAN_REPORT_MAX_INPUT		(512u << 20)
+/* Largest expansion accepted once output passes 1 MiB.  DMARC XML
+ * compresses 20-60x; deflate's best is ~1032x, which only crafted input
+ * (a zip bomb) reaches. */
+#define INKAN_REPORT_MAX_RATIO		200u
+/* Compression layers peeled (a .xml.gz.gz exists in the wild). */
+#define INKAN_REPORT_MAX_LAYERS		4
+/* Rows of one DMARC report / policies and failure details of one TLS
+ * report.  Far above what a single receiver reports per day per domain;
+ * bounds the work of a single transaction. */
+#define INKAN_REPORT_MAX_ROWS		1000000
+
 #endif

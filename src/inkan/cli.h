@@ -91,5 +91,7 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_spf(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_dkim(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "spf", cmd_spf, "SPF (RFC 7208): check a client against a policy, lint a domain's record" },
+	{ "dkim", cmd_dkim, "DKIM (RFC 6376, RFC 8463): sign, verify, generate and check keys" },
+	{ "report", cmd_report, "DMARC aggregate and TLS-RPT reports: ingest, store, summarise" },
 };
 
 static void

@@ -1,0 +1,80 @@
+/* dkim_int.h - shared between the files of lib/dkim; not installed. */
+#ifndef INKAN_DKIM_INT_H
+#define INKAN_DKIM_INT_H
+
+#include <openssl/evp.h>
+
+#include "inkan/buf.h"
+#include "inkan/dkim.h"
+
+struct inkan_arena;
+
+/* Base64 (RFC 4648 §4) with FWS allowed anywhere (RFC 6376 §2.10/§3.5).
+ * Returns the decoded bytes in a (NUL-padded, *outlen set), or NULL with
+ * *bad set when the text is not base64, or on ENOMEM (*bad false). */
+uint8_t *inkan__b64_decode(struct inkan_arena *a, const char *s, size_t n, size_t *outlen,
+    bool *bad);
+/* Encoding into the arena, NUL-terminated; NULL on ENOMEM. */
+char *inkan__b64_encode(struct inkan_arena *a, const uint8_t *p, size_t n);
+/* s[0..n) without SP, HTAB, CR, LF, NUL-terminated in a. */
+char *inkan__strip_fws(struct inkan_arena *a, const char *s, size_t n);
+
+/* A streaming body canonicalizer feeding one digest, with l= applied. */
+struct inkan__bodyc {
+	enum inkan_dkim_canon canon;
+	EVP_MD_CTX *md;
+	uint64_t limit;		/* hash at most this many bytes (l=), UINT64_MAX = all */
+	uint64_t hashed;	/* bytes given to the digest */
+	uint64_t total;		/* canonical body length */
+	uint64_t crlf_pending;	/* empty lines withheld (RFC 6376 §3.4.3/§3.4.4) */
+	bool cr;		/* a CR seen, waiting for its LF */
+	bool wsp;		/* relaxed: WSP withheld */
+	bool any;		/* any content emitted */
+	bool line_content;	/* current line has content */
+	struct inkan_buf *capture;	/* instead of md, for inkan_dkim_canon_body */
+	size_t olen;
+	char out[4096];
+};
+
+/* md is owned by the caller (initialised with the hash already). */
+void inkan__bodyc_init(struct inkan__bodyc *b, enum inkan_dkim_canon c, EVP_MD_CTX *md,
+    uint64_t limit);
+int inkan__bodyc_feed(struct inkan__bodyc *b, const char *p, size_t n);
+int inkan__bodyc_end(struct inkan__bodyc *b);
+
+/* Header field canonicalization into b (with final CRLF unless nocrlf). */
+int inkan__canon_header(enum inkan_dkim_canon c, const char *raw, size_t len, bool nocrlf,
+    struct inkan_buf *b);
+
+/* Internal signature parse: template mode accepts empty b= and bh=. */
+int inkan__sig_parse(struct inkan_arena *a, const char *value, size_t len, bool tmpl,
+    struct inkan_dkim_sig *out, const char **why);
+
+/* Offsets of the b= value in a DKIM-Signature value: from just after '='
+ * to the next ';' or the end.  Returns false if there is no b= tag. */
+bool inkan__find_tag(const char *value, size_t len, const char *name, size_t *start,
+    size_t *end);
+bool inkan__find_b(const char *value, size_t len, size_t *start, size_t *end);
+
+/* Decode a public key of type k ("rsa" / "ed25519") from p; NULL if it is
+ * not one.  The caller frees. */
+EVP_PKEY *inkan__pubkey_decode(const char *k, const uint8_t *p, size_t plen);
+/* Cache lookup / insert (pkey ownership moves to the cache on insert; the
+ * returned key is borrowed while the cache lives).  *vctx is set to the
+ * entry's slot for a reusable rsa-sha256 verify context (owned by the
+ * cache, NULL until the verifier makes one). */
+EVP_PKEY *inkan__keycache_get(struct inkan_dkim_keycache *c, const char *k, const char *ptext,
+    EVP_PKEY_CTX ***vctx);
+EVP_PKEY *inkan__keycache_put(struct inkan_dkim_keycache *c, const char *k, const char *ptext,
+    EVP_PKEY *pk, EVP_PKEY_CTX ***vctx);
+
+int inkan__key_parse(struct inkan_arena *a, const char *txt, size_t len, bool decode_p,
+    struct inkan_dkim_keyrec *out, const char **why);
+/* SHA-256 / SHA-1, fetched once per process. */
+const EVP_MD *inkan__sha256(void);
+const EVP_MD *inkan__sha1(void);
+bool inkan__keyrec_hash_ok(const struct inkan_dkim_keyrec *k, const char *hash);
+bool inkan__keyrec_service_ok(const struct inkan_dkim_keyrec *k);
+EVP_PKEY *inkan__key_pkey(const struct inkan_dkim_key *k);
+
+#endif

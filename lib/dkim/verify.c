@@ -1,0 +1,681 @@
+/* verify.c - the DKIM verify session (RFC 6376 §6).
+ *
+ * Header fields are collected; at the end of the header each
+ * DKIM-Signature (up to the configured limit) is parsed, its key fetched
+ * and checked, and its header hash verified: none of that depends on the
+ * body, because the body hash the signature covers is the bh= text.  The
+ * body then streams through one canonicalizer per signature, and at the
+ * end the computed body hash is compared with bh=.  The order of the
+ * checks follows §6.1, so the reason given is the first one that applies.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+
+#include "inkan/arena.h"
+#include "inkan/dns.h"
+#include "inkan/error.h"
+#include "inkan/limits.h"
+#include "inkan/msg.h"
+#include "dkim_int.h"
+
+struct hfield {
+	const char *raw;	/* CRLF-normalised, without the final CRLF */
+	size_t len;
+	struct inkan_slice name;
+};
+
+struct vsig {
+	struct inkan_dkim_sig_result *res;
+	struct inkan_dkim_sig sig;
+	bool active;		/* still undecided: body hash pending */
+	bool sig_ok;		/* header signature verified */
+	EVP_MD_CTX *bmd;
+	struct inkan__bodyc *bc;
+};
+
+struct inkan_dkim_verify {
+	struct inkan_resolver *r;
+	struct inkan_arena *a;
+	struct inkan_dkim_verify_opts o;
+	struct hfield *f;
+	size_t nf, capf;
+	bool header_done;
+	struct vsig *sigs;
+	size_t nsigs;
+	int err;		/* sticky: EAGAIN / ENOMEM */
+};
+
+const char *
+inkan_dkim_result_name(enum inkan_dkim_result r)
+{
+	switch (r) {
+	case INKAN_DKIM_NONE: return "none";
+	case INKAN_DKIM_PASS: return "pass";
+	case INKAN_DKIM_FAIL: return "fail";
+	case INKAN_DKIM_NEUTRAL: return "neutral";
+	case INKAN_DKIM_POLICY: return "policy";
+	case INKAN_DKIM_TEMPERROR: return "temperror";
+	case INKAN_DKIM_PERMERROR: return "permerror";
+	}
+	return "unknown";
+}
+
+int
+inkan_dkim_verify_new(struct inkan_resolver *r, struct inkan_arena *a,
+    const struct inkan_dkim_verify_opts *o, struct inkan_dkim_verify **out)
+{
+	struct inkan_dkim_verify *v;
+
+	*out = NULL;
+	if (r == NULL || a == NULL)
+		return INKAN_EINVAL;
+	if ((v = inkan_arena_zalloc(a, sizeof(*v))) == NULL)
+		return INKAN_ENOMEM;
+	v->r = r;
+	v->a = a;
+	if (o != NULL)
+		v->o = *o;
+	if (v->o.now == 0)
+		v->o.now = (int64_t)time(NULL);
+	if (v->o.clock_skew < 0)
+		v->o.clock_skew = INKAN_DKIM_DEFAULT_CLOCK_SKEW;
+	if (v->o.max_signatures == 0)
+		v->o.max_signatures = INKAN_DKIM_MAX_SIGNATURES;
+	if (v->o.min_rsa_bits == 0)
+		v->o.min_rsa_bits = INKAN_DKIM_MIN_RSA_BITS;
+	*out = v;
+	return 0;
+}
+
+void
+inkan_dkim_verify_free(struct inkan_dkim_verify *v)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < v->nsigs; i++) {
+		EVP_MD_CTX_free(v->sigs[i].bmd);
+		v->sigs[i].bmd = NULL;
+		free(v->sigs[i].bc);
+		v->sigs[i].bc = NULL;
+	}
+	free(v->f);
+	v->f = NULL;
+	v->nf = v->capf = 0;
+}
+
+int
+inkan_dkim_verify_header(struct inkan_dkim_verify *v, const char *raw, size_t len)
+{
+	char *c;
+	size_t k = 0;
+
+	if (v->header_done)
+		return INKAN_EINVAL;
+	if (v->nf == INKAN_MSG_MAX_FIELDS)
+		return INKAN_ELIMIT;
+	if (len > INKAN_MSG_MAX_HEADER_BYTES)
+		return INKAN_ETOOBIG;
+	/* bare LF -> CRLF; at most doubles */
+	if ((c = inkan_arena_alloc(v->a, 2 * len + 1)) == NULL)
+		return INKAN_ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
+			c[k++] = '\r';
+		c[k++] = raw[i];
+	}
+	if (k >= 2 && c[k - 2] == '\r' && c[k - 1] == '\n')
+		k -= 2;
+	c[k] = '\0';
+	if (v->nf == v->capf) {
+		size_t nc = v->capf ? 2 * v->capf : 32;
+		struct hfield *nf = realloc(v->f, nc * sizeof(*nf));
+
+		if (nf == NULL)
+			return INKAN_ENOMEM;
+		v->f = nf;
+		v->capf = nc;
+	}
+	const char *colon = memchr(c, ':', k);
+	/* a line without a colon gets an empty name: never matched */
+	size_t nl = colon ? (size_t)(colon - c) : 0;
+
+	while (nl > 0 && (c[nl - 1] == ' ' || c[nl - 1] == '\t'))
+		nl--;
+	v->f[v->nf++] = (struct hfield){ c, k, { c, nl } };
+	return 0;
+}
+
+int
+inkan_dkim_verify_field(struct inkan_dkim_verify *v, const struct inkan_msg_field *f)
+{
+	return inkan_dkim_verify_header(v, f->raw.p, f->raw.len);
+}
+
+/* inkan_dkim_verify_message: the parser's fields are CRLF-normalised and
+ * outlive the session, so they are used in place. */
+static int
+borrow_field(struct inkan_dkim_verify *v, const struct inkan_msg_field *f)
+{
+	size_t k = f->raw.len;
+
+	if (v->header_done)
+		return INKAN_EINVAL;
+	if (v->nf == INKAN_MSG_MAX_FIELDS)
+		return INKAN_ELIMIT;
+	if (k >= 2 && f->raw.p[k - 2] == '\r' && f->raw.p[k - 1] == '\n')
+		k -= 2;
+	if (v->nf == v->capf) {
+		size_t nc = v->capf ? 2 * v->capf : 32;
+		struct hfield *nf = realloc(v->f, nc * sizeof(*nf));
+
+		if (nf == NULL)
+			return INKAN_ENOMEM;
+		v->f = nf;
+		v->capf = nc;
+	}
+	v->f[v->nf++] = (struct hfield){ f->raw.p, k, f->name };
+	return 0;
+}
+
+static void
+verdict(struct vsig *s, enum inkan_dkim_result r, const char *why)
+{
+	s->res->result = r;
+	s->res->reason = why;
+	s->active = false;
+}
+
+static const char *
+key_name(struct inkan_dkim_verify *v, const struct inkan_dkim_sig *sig)
+{
+	size_t n = strlen(sig->s) + strlen(sig->d) + sizeof("._domainkey.");
+
+	if (n > INKAN_DNAME_MAX_TEXT + 2)
+		return NULL;
+	return inkan_arena_printf(v->a, "%s._domainkey.%s", sig->s, sig->d);
+}
+
+/* Fetch and check the key; returns the public key (borrowed from the cache
+ * or to be freed via *owned), or NULL with a verdict set. */
+static EVP_PKEY *
+fetch_key(struct inkan_dkim_verify *v, struct vsig *s, EVP_PKEY **owned, EVP_PKEY_CTX ***vctx)
+{
+	const struct inkan_dkim_sig *sig = &s->sig;
+	struct inkan_dns_answer ans;
+	struct inkan_dkim_keyrec kr;
+	const char *name = key_name(v, sig), *why = NULL;
+	bool have = false;
+	int r;
+
+	*owned = NULL;
+	*vctx = NULL;
+	if (name == NULL) {
+		verdict(s, INKAN_DKIM_PERMERROR, "key name too long");
+		return NULL;
+	}
+	r = inkan_dns_query(v->r, v->a, name, INKAN_DNS_TXT, &ans);
+	if (r == INKAN_EINVAL) {
+		/* s= and d= do not make a name the resolver accepts */
+		verdict(s, INKAN_DKIM_PERMERROR, inkan_arena_printf(v->a,
+		    "invalid key name %.300s", name));
+		return NULL;
+	}
+	if (r != 0) {
+		if (r == INKAN_EAGAIN || r == INKAN_ENOMEM)
+			v->err = r;
+		verdict(s, INKAN_DKIM_TEMPERROR, inkan_arena_printf(v->a,
+		    "DNS error fetching key %s: %s", name, inkan_strerror(r)));
+		return NULL;
+	}
+	switch (ans.status) {
+	case INKAN_DNS_OK:
+		break;
+	case INKAN_DNS_TIMEOUT:
+		verdict(s, INKAN_DKIM_TEMPERROR,
+		    inkan_arena_printf(v->a, "DNS timeout fetching key %s", name));
+		return NULL;
+	case INKAN_DNS_SERVFAIL:
+		verdict(s, INKAN_DKIM_TEMPERROR,
+		    inkan_arena_printf(v->a, "DNS failure (SERVFAIL) fetching key %s", name));
+		return NULL;
+	default:
+		verdict(s, INKAN_DKIM_PERMERROR, inkan_arena_printf(v->a,
+		    "no key record at %s (%s)", name, inkan_dns_status_name(ans.status)));
+		return NULL;
+	}
+	/* §3.6.2.2: the strings of one TXT record are concatenated; with
+	 * several records we take the first that parses. */
+	for (size_t i = 0; i < ans.nrr && !have; i++) {
+		char *txt;
+		size_t tl;
+
+		if (ans.rr[i].type != INKAN_DNS_TXT ||
+		    inkan_dns_rr_txt(v->a, &ans.rr[i], &txt, &tl) != 0)
+			continue;
+		r = inkan__key_parse(v->a, txt, tl, v->o.keycache == NULL, &kr, &why);
+		if (r == INKAN_ENOMEM) {
+			v->err = r;
+			verdict(s, INKAN_DKIM_TEMPERROR, "out of memory");
+			return NULL;
+		}
+		have = r == 0;
+	}
+	if (!have) {
+		verdict(s, INKAN_DKIM_PERMERROR, inkan_arena_printf(v->a,
+		    "invalid key record at %s: %s", name, why ? why : "no TXT record"));
+		return NULL;
+	}
+	s->res->key_testing = kr.testing;
+	if (kr.revoked) {
+		verdict(s, INKAN_DKIM_FAIL, "key revoked (empty p= in key record)");
+		return NULL;
+	}
+	bool ed = sig->alg == INKAN_DKIM_ALG_ED25519_SHA256;
+
+	if (strcasecmp(kr.k, "rsa") != 0 && strcasecmp(kr.k, "ed25519") != 0) {
+		verdict(s, INKAN_DKIM_PERMERROR,
+		    inkan_arena_printf(v->a, "unknown key type k=%.40s", kr.k));
+		return NULL;
+	}
+	if (strcasecmp(kr.k, ed ? "ed25519" : "rsa") != 0) {
+		verdict(s, INKAN_DKIM_PERMERROR, inkan_arena_printf(v->a,
+		    "key type k=%s does not match a=%s", kr.k, sig->a));
+		return NULL;
+	}
+	s->res->key_type = ed ? "ed25519" : "rsa";
+	if (!inkan__keyrec_hash_ok(&kr, sig->alg == INKAN_DKIM_ALG_RSA_SHA1 ? "sha1" : "sha256")) {
+		verdict(s, INKAN_DKIM_PERMERROR, "key h= does not allow the signature's hash");
+		return NULL;
+	}
+	if (!inkan__keyrec_service_ok(&kr)) {
+		verdict(s, INKAN_DKIM_PERMERROR, "key is not for email (s= service type)");
+		return NULL;
+	}
+	if (kr.strict) {
+		/* §3.6.1 t=s: the i= domain must be exactly d= */
+		const char *at = strrchr(sig->i, '@');
+
+		if (at == NULL || strcasecmp(at + 1, sig->d) != 0) {
+			verdict(s, INKAN_DKIM_PERMERROR,
+			    "key has t=s but i= domain is a subdomain of d=");
+			return NULL;
+		}
+	}
+	EVP_PKEY *pk = NULL;
+
+	if (v->o.keycache != NULL)
+		pk = inkan__keycache_get(v->o.keycache, kr.k, kr.p_text, vctx);
+	if (pk == NULL && kr.p == NULL) {
+		bool b64bad;
+
+		kr.p = inkan__b64_decode(v->a, kr.p_text, strlen(kr.p_text), &kr.plen, &b64bad);
+		if (kr.p == NULL) {
+			if (!b64bad)
+				v->err = INKAN_ENOMEM;
+			verdict(s, INKAN_DKIM_PERMERROR, inkan_arena_printf(v->a,
+			    "invalid key record at %s: p= is not base64", name));
+			return NULL;
+		}
+	}
+	if (pk == NULL) {
+		pk = inkan__pubkey_decode(kr.k, kr.p, kr.plen);
+		if (pk == NULL) {
+			verdict(s, INKAN_DKIM_PERMERROR, "key p= is not a valid public key");
+			return NULL;
+		}
+		if (v->o.keycache == NULL ||
+		    inkan__keycache_put(v->o.keycache, kr.k, kr.p_text, pk, vctx) == NULL)
+			*owned = pk;
+	}
+	unsigned bits = (unsigned)EVP_PKEY_get_bits(pk);
+
+	s->res->key_bits = bits;
+	if (!ed && bits < v->o.min_rsa_bits) {
+		verdict(s, INKAN_DKIM_FAIL, inkan_arena_printf(v->a,
+		    "key too short (%u bits; RFC 8301 needs %u)", bits, v->o.min_rsa_bits));
+	} else if (!ed && bits > INKAN_DKIM_MAX_RSA_BITS) {
+		verdict(s, INKAN_DKIM_PERMERROR, inkan_arena_printf(v->a,
+		    "key too long (%u bits; limit %u)", bits, INKAN_DKIM_MAX_RSA_BITS));
+	} else {
+		return pk;
+	}
+	EVP_PKEY_free(*owned);
+	*owned = NULL;
+	return NULL;
+}
+
+/* §3.7: the header hash input: the h= fields, each instance taken from
+ * the bottom up, absent ones contributing nothing; then this signature
+ * field with b= emptied and without its final CRLF. */
+static int
+header_data(struct inkan_dkim_verify *v, const struct vsig *s, size_t self,
+    struct inkan_buf *b)
+{
+	const struct inkan_dkim_sig *sig = &s->sig;
+	/* per field: already used by an earlier h= name */
+	bool *used = calloc(v->nf ? v->nf : 1, sizeof(bool));
+	size_t bs, be;
+
+	if (used == NULL)
+		return INKAN_ENOMEM;
+	for (size_t k = 0; k < sig->nh; k++) {
+		for (size_t j = v->nf; j-- > 0;) {
+			if (used[j] || !inkan_slice_caseeq_cstr(v->f[j].name, sig->h[k]))
+				continue;
+			used[j] = true;
+			inkan__canon_header(sig->hdr_canon, v->f[j].raw, v->f[j].len, false, b);
+			break;
+		}
+	}
+	free(used);
+	const struct hfield *f = &v->f[self];
+	const char *val = (const char *)memchr(f->raw, ':', f->len) + 1;
+	size_t vlen = f->len - (size_t)(val - f->raw);
+
+	if (!inkan__find_b(val, vlen, &bs, &be))
+		return INKAN_EMALFORMED;
+	/* the field up to "b=", then what follows the b= value */
+	struct inkan_buf tmp;
+
+	inkan_buf_init(&tmp, 0);
+	inkan_buf_append(&tmp, f->raw, (size_t)(val - f->raw) + bs);
+	inkan_buf_append(&tmp, val + be, vlen - be);
+	if (tmp.err == 0)
+		inkan__canon_header(sig->hdr_canon, tmp.p, tmp.len, true, b);
+	int r = tmp.err ? tmp.err : b->err;
+
+	inkan_buf_free(&tmp);
+	return r;
+}
+
+/* rsa-sha256 with a verify context kept in the key cache: one digest and
+ * one EVP_PKEY_verify, without setting up a context per message. */
+static bool
+verify_rsa_cached(EVP_PKEY *pk, EVP_PKEY_CTX **slot, const struct inkan_dkim_sig *sig,
+    const struct inkan_buf *b)
+{
+	unsigned char d[32];
+
+	if (*slot == NULL) {
+		EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+
+		if (c == NULL || EVP_PKEY_verify_init(c) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(c, inkan__sha256()) != 1) {
+			EVP_PKEY_CTX_free(c);
+			return false;
+		}
+		*slot = c;
+	}
+	if (EVP_Digest(b->p, b->len, d, NULL, inkan__sha256(), NULL) != 1)
+		return false;
+	return EVP_PKEY_verify(*slot, sig->b, sig->blen, d, sizeof(d)) == 1;
+}
+
+static bool
+verify_header_sig(EVP_PKEY *pk, EVP_PKEY_CTX **slot, const struct inkan_dkim_sig *sig,
+    const struct inkan_buf *b)
+{
+	EVP_MD_CTX *ctx;
+	bool ok = false;
+
+	if (slot != NULL && sig->alg == INKAN_DKIM_ALG_RSA_SHA256)
+		return verify_rsa_cached(pk, slot, sig, b);
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return false;
+	if (sig->alg == INKAN_DKIM_ALG_ED25519_SHA256) {
+		/* RFC 8463 §3: Ed25519 (pure) over the SHA-256 of the data */
+		unsigned char d[32];
+
+		if (EVP_Digest(b->p, b->len, d, NULL, inkan__sha256(), NULL) == 1 &&
+		    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1)
+			ok = EVP_DigestVerify(ctx, sig->b, sig->blen, d, sizeof(d)) == 1;
+	} else {
+		const EVP_MD *md = sig->alg == INKAN_DKIM_ALG_RSA_SHA1 ? inkan__sha1() :
+		    inkan__sha256();
+
+		if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, pk) == 1)
+			ok = EVP_DigestVerify(ctx, sig->b, sig->blen,
+			    (const unsigned char *)b->p, b->len) == 1;
+	}
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+static void
+check_sig(struct inkan_dkim_verify *v, struct vsig *s, size_t self)
+{
+	struct inkan_dkim_sig *sig = &s->sig;
+	struct inkan_dkim_sig_result *res = s->res;
+	const struct hfield *f = &v->f[self];
+	const char *val = (const char *)memchr(f->raw, ':', f->len) + 1;
+	const char *why;
+	EVP_PKEY *pk, *owned;
+	EVP_PKEY_CTX **vctx;
+	int r;
+
+	r = inkan_dkim_sig_parse(v->a, val, f->len - (size_t)(val - f->raw), sig, &why);
+	if (r == INKAN_ENOMEM) {
+		v->err = r;
+		verdict(s, INKAN_DKIM_TEMPERROR, "out of memory");
+		return;
+	}
+	if (r != 0) {
+		verdict(s, INKAN_DKIM_PERMERROR,
+		    inkan_arena_printf(v->a, "malformed signature: %s", why));
+		return;
+	}
+	res->d = sig->d;
+	res->s = sig->s;
+	res->a = sig->a;
+	res->i = sig->i;
+	res->b_prefix = inkan_arena_strndup(v->a, sig->b_text, 8);
+	res->hdr_canon = sig->hdr_canon;
+	res->body_canon = sig->body_canon;
+	res->t = sig->t;
+	res->x = sig->x;
+	res->has_l = sig->has_l;
+	res->l = sig->l;
+	if (sig->alg == INKAN_DKIM_ALG_UNKNOWN) {
+		verdict(s, INKAN_DKIM_PERMERROR,
+		    inkan_arena_printf(v->a, "unknown algorithm a=%.40s", sig->a));
+		return;
+	}
+	if (sig->alg == INKAN_DKIM_ALG_RSA_SHA1 && !v->o.allow_sha1) {
+		verdict(s, INKAN_DKIM_FAIL, "rsa-sha1 not allowed (RFC 8301 §3.1)");
+		return;
+	}
+	if (sig->x >= 0 && sig->x + v->o.clock_skew < v->o.now) {
+		verdict(s, INKAN_DKIM_FAIL, "signature expired (x= in the past)");
+		return;
+	}
+	if (sig->t >= 0 && sig->t > v->o.now + v->o.clock_skew) {
+		verdict(s, INKAN_DKIM_FAIL, "signature timestamp t= in the future");
+		return;
+	}
+	pk = fetch_key(v, s, &owned, &vctx);
+	if (pk == NULL)
+		return;
+
+	struct inkan_buf b;
+
+	inkan_buf_init(&b, 0);
+	r = header_data(v, s, self, &b);
+	if (r == 0)
+		s->sig_ok = verify_header_sig(pk, vctx, sig, &b);
+	/* a failed verification leaves errors on OpenSSL's per-thread
+	 * queue; a long-running verifier must not collect them */
+	ERR_clear_error();
+	inkan_buf_free(&b);
+	EVP_PKEY_free(owned);
+	if (r != 0) {
+		if (r == INKAN_ENOMEM)
+			v->err = r;
+		verdict(s, INKAN_DKIM_PERMERROR, "cannot build header hash input");
+		return;
+	}
+	s->bmd = EVP_MD_CTX_new();
+	s->bc = malloc(sizeof(*s->bc));
+	if (s->bmd == NULL || s->bc == NULL || EVP_DigestInit_ex(s->bmd,
+	    sig->alg == INKAN_DKIM_ALG_RSA_SHA1 ? inkan__sha1() : inkan__sha256(), NULL) != 1) {
+		v->err = INKAN_ENOMEM;
+		verdict(s, INKAN_DKIM_TEMPERROR, "out of memory");
+		return;
+	}
+	inkan__bodyc_init(s->bc, sig->body_canon, s->bmd, sig->has_l ? sig->l : UINT64_MAX);
+	s->active = true;
+}
+
+int
+inkan_dkim_verify_header_end(struct inkan_dkim_verify *v)
+{
+	size_t n = 0, k = 0;
+
+	if (v->header_done)
+		return v->err;
+	v->header_done = true;
+	for (size_t i = 0; i < v->nf; i++)
+		if (inkan_slice_caseeq_cstr(v->f[i].name, "DKIM-Signature"))
+			n++;
+	if (n == 0)
+		return 0;
+	v->sigs = inkan_arena_zalloc(v->a, n * sizeof(*v->sigs));
+	struct inkan_dkim_sig_result *res = inkan_arena_zalloc(v->a, n * sizeof(*res));
+
+	if (v->sigs == NULL || res == NULL)
+		return v->err = INKAN_ENOMEM;
+	for (size_t i = 0; i < v->nf; i++) {
+		if (!inkan_slice_caseeq_cstr(v->f[i].name, "DKIM-Signature"))
+			continue;
+		struct vsig *s = &v->sigs[k];
+
+		s->res = &res[k];
+		s->res->t = s->res->x = -1;
+		/* a copy: the field may be borrowed from a parser that dies
+		 * before the results */
+		char *fc = inkan_arena_memdup(v->a, v->f[i].raw, v->f[i].len);
+
+		if (fc == NULL)
+			return v->err = INKAN_ENOMEM;
+		s->res->field = (struct inkan_slice){ fc, v->f[i].len };
+		if (k < v->o.max_signatures)
+			check_sig(v, s, i);
+		else
+			verdict(s, INKAN_DKIM_NEUTRAL, inkan_arena_printf(v->a,
+			    "not verified: more than %u signatures", v->o.max_signatures));
+		k++;
+		v->nsigs = k;
+	}
+	return v->err;
+}
+
+int
+inkan_dkim_verify_body(struct inkan_dkim_verify *v, const char *p, size_t n)
+{
+	int r;
+
+	if (!v->header_done && (r = inkan_dkim_verify_header_end(v)) != 0)
+		return r;
+	for (size_t i = 0; i < v->nsigs; i++) {
+		struct vsig *s = &v->sigs[i];
+
+		if (s->active && (r = inkan__bodyc_feed(s->bc, p, n)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+inkan_dkim_verify_end(struct inkan_dkim_verify *v, struct inkan_dkim_results *out)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!v->header_done && (r = inkan_dkim_verify_header_end(v)) != 0)
+		return r;
+	if (v->err != 0)
+		return v->err;
+	for (size_t i = 0; i < v->nsigs; i++) {
+		struct vsig *s = &v->sigs[i];
+		unsigned char d[EVP_MAX_MD_SIZE];
+		unsigned dl = 0;
+
+		if (!s->active)
+			continue;
+		if ((r = inkan__bodyc_end(s->bc)) != 0 ||
+		    EVP_DigestFinal_ex(s->bmd, d, &dl) != 1)
+			return r ? r : INKAN_ENOMEM;
+		s->res->body_len = s->bc->total;
+		if (s->sig.has_l && s->bc->total > s->sig.l)
+			s->res->unsigned_bytes = s->bc->total - s->sig.l;
+		if (s->sig.has_l && s->sig.l > s->bc->total)
+			verdict(s, INKAN_DKIM_FAIL, "l= is longer than the body");
+		else if (dl != s->sig.bhlen || memcmp(d, s->sig.bh, dl) != 0)
+			verdict(s, INKAN_DKIM_FAIL, "body hash mismatch");
+		else if (!s->sig_ok)
+			verdict(s, INKAN_DKIM_FAIL, "signature mismatch");
+		else
+			verdict(s, INKAN_DKIM_PASS, NULL);
+	}
+	out->n = v->nsigs;
+	out->sigs = v->nsigs ? v->sigs[0].res : NULL;
+	out->overall = INKAN_DKIM_NONE;
+	for (size_t i = 0; i < v->nsigs; i++)
+		if (v->sigs[i].res->result == INKAN_DKIM_PASS)
+			out->overall = INKAN_DKIM_PASS;
+	if (out->overall == INKAN_DKIM_NONE && v->nsigs > 0)
+		out->overall = v->sigs[0].res->result;
+	return 0;
+}
+
+static int
+on_field(void *arg, const struct inkan_msg_field *f)
+{
+	return borrow_field(arg, f);
+}
+
+static int
+on_header_end(void *arg)
+{
+	return inkan_dkim_verify_header_end(arg);
+}
+
+static int
+on_body(void *arg, const char *p, size_t n)
+{
+	return inkan_dkim_verify_body(arg, p, n);
+}
+
+int
+inkan_dkim_verify_message(struct inkan_resolver *r, struct inkan_arena *a,
+    const struct inkan_dkim_verify_opts *o, const char *msg, size_t len,
+    struct inkan_dkim_results *out)
+{
+	struct inkan_dkim_verify *v;
+	struct inkan_msg_parser *p;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = inkan_dkim_verify_new(r, a, o, &v)) != 0)
+		return rc;
+	struct inkan_msg_opts mo = {
+		.on_field = on_field, .on_header_end = on_header_end, .on_body = on_body,
+		.arg = v,
+	};
+
+	if ((rc = inkan_msg_parser_new(&mo, &p)) != 0)
+		return rc;
+	rc = inkan_msg_feed(p, msg, len);
+	if (rc == 0)
+		rc = inkan_msg_end(p);
+	if (rc == 0)
+		rc = inkan_dkim_verify_end(v, out);
+	inkan_msg_parser_free(p);
+	inkan_dkim_verify_free(v);
+	return rc;
+}

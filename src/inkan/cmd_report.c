@@ -1,0 +1,649 @@
+/* cmd_report.c - `inkan report ingest|summary|parse`: DMARC aggregate
+ * (RFC 9990, RFC 7489) and TLS-RPT (RFC 8460) reports.
+ *
+ * ingest reads files, directories (recursively; a Maildir's cur/ and
+ * new/), mboxes, single messages and stdin; what each input is comes from
+ * its content (inkan_report_sniff), never from its name.  Every report
+ * found is stored in its own transaction (store.h), so an interrupted
+ * ingest can simply be run again: what was stored is reported duplicate,
+ * the rest is stored.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "inkan/arena.h"
+#include "inkan/error.h"
+#include "inkan/limits.h"
+#include "inkan/report.h"
+#include "inkan/store.h"
+
+#define EXIT_SETASIDE	1	/* some input was set aside */
+#define EXIT_STORE	74	/* EX_IOERR: the store failed */
+
+enum {
+	OPT_DB = OPT_FIRST_LOCAL,
+	OPT_DOMAIN,
+	OPT_SINCE,
+	OPT_TOP,
+};
+
+static const struct option longopts[] = {
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char report_help[] =
+"usage: inkan report ingest --db FILE [--json] PATH...\n"
+"       inkan report summary --db FILE [--domain D] [--since DATE] [--top N] [--json]\n"
+"       inkan report parse [--json] PATH...\n"
+"\n"
+"ingest   store the DMARC aggregate and TLS-RPT reports found in PATHs: report\n"
+"         files (XML, JSON, gzip, zip, by content), e-mails, mboxes,\n"
+"         directories and Maildirs; '-' reads standard input.  Prints per\n"
+"         report: stored, duplicate (same organisation and report id), or\n"
+"         set aside with the reason.\n"
+"summary  what the stored reports say: DMARC pass/fail per organisation,\n"
+"         source IP and day, failing sources, DKIM passing without alignment;\n"
+"         TLS-RPT sessions per policy and MX, failures by result type.\n"
+"         --since YYYY-MM-DD keeps reports whose range ends on or after it.\n"
+"parse    print the reports in PATHs as JSON without storing them.\n"
+"\n"
+"Exit status: 0 done, 1 some input was set aside, 64 usage, 74 store error.\n";
+
+struct ctx {
+	struct cli cli;
+	const char *db;
+	const char *domain;
+	int64_t since;
+	int top;
+	bool json;
+	bool parse_only;
+	struct inkan_store *store;
+	json_t *results;	/* --json: one object per report or input */
+	json_t *parsed;		/* parse: the reports */
+	size_t stored, duplicate, setaside;
+	int fatal;
+};
+
+/* ---- output ---- */
+
+static void
+outcome(struct ctx *c, const char *label, const char *what, const struct inkan_report *r,
+    const char *reason)
+{
+	if (c->json) {
+		json_t *o = json_pack("{s:s, s:s}", "input", label, "outcome", what);
+		if (r != NULL && r->kind == INKAN_REPORT_DMARC)
+			json_object_update_new(o, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}",
+			    "kind", "dmarc", "org_name", r->dmarc.org_name,
+			    "report_id", r->dmarc.report_id, "domain", r->dmarc.domain,
+			    "records", (json_int_t)r->dmarc.nrows,
+			    "messages", (json_int_t)r->dmarc.messages));
+		else if (r != NULL)
+			json_object_update_new(o, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}",
+			    "kind", "tlsrpt", "org_name", r->tlsrpt.org_name,
+			    "report_id", r->tlsrpt.report_id,
+			    "policies", (json_int_t)r->tlsrpt.npolicies,
+			    "successful_sessions", (json_int_t)r->tlsrpt.successful,
+			    "failed_sessions", (json_int_t)r->tlsrpt.failed));
+		if (reason != NULL)
+			json_object_set_new(o, "reason", json_string(reason));
+		json_array_append_new(c->results, o);
+		return;
+	}
+	if (r != NULL && r->kind == INKAN_REPORT_DMARC)
+		printf("%-9s %s: dmarc %s report %s for %s, %zu records, %llu messages\n",
+		    what, label, r->dmarc.org_name, r->dmarc.report_id, r->dmarc.domain,
+		    r->dmarc.nrows, (unsigned long long)r->dmarc.messages);
+	else if (r != NULL)
+		printf("%-9s %s: tlsrpt %s report %s, %zu policies, %llu ok / %llu failed"
+		    " sessions\n", what, label, r->tlsrpt.org_name, r->tlsrpt.report_id,
+		    r->tlsrpt.npolicies, (unsigned long long)r->tlsrpt.successful,
+		    (unsigned long long)r->tlsrpt.failed);
+	else
+		printf("%-9s %s: %s\n", what, label, reason != NULL ? reason : "");
+}
+
+static void
+set_aside(struct ctx *c, const char *label, const char *reason)
+{
+	c->setaside++;
+	if (c->store != NULL && inkan_store_put_setaside(c->store, label, reason) != 0) {
+		cli_error(&c->cli, "%s: cannot record the set-aside input", label);
+		c->fatal = EXIT_STORE;
+	}
+	outcome(c, label, "set aside", NULL, reason);
+}
+
+static json_t *
+jstr(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *
+auth_json(const struct inkan_dmarc_auth *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o}",
+		    "domain", jstr(v[i].domain), "selector", jstr(v[i].selector),
+		    "scope", jstr(v[i].scope), "result", jstr(v[i].result),
+		    "human_result", jstr(v[i].human_result)));
+	return a;
+}
+
+static json_t *
+strs_json(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* The whole parsed report, field names from the RFCs. */
+static json_t *
+report_json(const struct inkan_report *r)
+{
+	json_t *o, *rows;
+
+	if (r->kind == INKAN_REPORT_TLSRPT) {
+		const struct inkan_tlsrpt_report *t = &r->tlsrpt;
+		json_t *pols = json_array();
+
+		for (size_t i = 0; i < t->npolicies; i++) {
+			const struct inkan_tlsrpt_policy *p = &t->policies[i];
+			json_t *fd = json_array();
+
+			for (size_t j = 0; j < p->nfailures; j++) {
+				const struct inkan_tlsrpt_failure *f = &p->failures[j];
+				json_array_append_new(fd, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o,"
+				    " s:o, s:I}", "result-type", jstr(f->result_type),
+				    "sending-mta-ip", jstr(f->sending_mta_ip),
+				    "receiving-mx-hostname", jstr(f->receiving_mx_hostname),
+				    "receiving-mx-helo", jstr(f->receiving_mx_helo),
+				    "receiving-ip", jstr(f->receiving_ip),
+				    "additional-information", jstr(f->additional_information),
+				    "failure-reason-code", jstr(f->failure_reason_code),
+				    "failed-session-count", (json_int_t)f->failed_session_count));
+			}
+			json_array_append_new(pols, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:o}",
+			    "policy-type", jstr(p->policy_type), "policy-domain", jstr(p->policy_domain),
+			    "policy-string", strs_json(p->policy_string, p->npolicy_string),
+			    "mx-host", strs_json(p->mx_host, p->nmx_host),
+			    "total-successful-session-count", (json_int_t)p->successful,
+			    "total-failure-session-count", (json_int_t)p->failed,
+			    "failure-details", fd));
+		}
+		return json_pack("{s:s, s:o, s:o, s:o, s:I, s:I, s:o, s:I, s:I}",
+		    "kind", "tlsrpt", "organization-name", jstr(t->org_name),
+		    "report-id", jstr(t->report_id), "contact-info", jstr(t->contact_info),
+		    "begin", (json_int_t)t->begin, "end", (json_int_t)t->end, "policies", pols,
+		    "successful_sessions", (json_int_t)t->successful,
+		    "failed_sessions", (json_int_t)t->failed);
+	}
+	const struct inkan_dmarc_report *d = &r->dmarc;
+	rows = json_array();
+	for (size_t i = 0; i < d->nrows; i++) {
+		const struct inkan_dmarc_row *w = &d->rows[i];
+		json_t *reasons = json_array();
+
+		for (size_t j = 0; j < w->nreasons; j++)
+			json_array_append_new(reasons, json_pack("{s:o, s:o}",
+			    "type", jstr(w->reasons[j].type), "comment", jstr(w->reasons[j].comment)));
+		json_array_append_new(rows, json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o,"
+		    " s:o, s:o, s:o}", "source_ip", jstr(w->source_ip), "count", (json_int_t)w->count,
+		    "disposition", jstr(w->disposition), "dkim", jstr(w->dkim), "spf", jstr(w->spf),
+		    "reason", reasons, "header_from", jstr(w->header_from),
+		    "envelope_from", jstr(w->envelope_from), "envelope_to", jstr(w->envelope_to),
+		    "auth_dkim", auth_json(w->dkim_auth, w->ndkim_auth),
+		    "auth_spf", auth_json(w->spf_auth, w->nspf_auth)));
+	}
+	o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o}",
+	    "kind", "dmarc", "schema", jstr(d->schema), "version", jstr(d->version),
+	    "org_name", jstr(d->org_name), "email", jstr(d->email),
+	    "extra_contact_info", jstr(d->extra_contact_info), "report_id", jstr(d->report_id),
+	    "generator", jstr(d->generator), "begin", (json_int_t)d->begin,
+	    "end", (json_int_t)d->end, "error", strs_json(d->errors, d->nerrors));
+	json_object_set_new(o, "policy_published", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o,"
+	    " s:o, s:o, s:o, s:o}", "domain", jstr(d->domain), "adkim", jstr(d->adkim),
+	    "aspf", jstr(d->aspf), "p", jstr(d->p), "sp", jstr(d->sp), "np", jstr(d->np),
+	    "pct", d->pct < 0 ? json_null() : json_integer(d->pct), "fo", jstr(d->fo),
+	    "testing", jstr(d->testing), "discovery_method", jstr(d->discovery_method)));
+	json_object_set_new(o, "records", rows);
+	json_object_set_new(o, "messages", json_integer((json_int_t)d->messages));
+	return o;
+}
+
+/* ---- ingest ---- */
+
+static int
+one_report(struct ctx *c, const char *label, const char *p, size_t len)
+{
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_report_diag d = { "" };
+	struct inkan_report r;
+	enum inkan_store_outcome oc;
+	int rc;
+
+	if (a == NULL)
+		return INKAN_ENOMEM;
+	rc = inkan_report_parse(a, p, len, &r, &d);
+	if (rc == INKAN_ENOMEM) {
+		inkan_arena_free(a);
+		return rc;
+	}
+	if (rc != 0) {
+		set_aside(c, label, d.why[0] ? d.why : inkan_strerror(rc));
+	} else if (c->parse_only) {
+		json_t *o = report_json(&r);
+		json_object_set_new(o, "input", json_string(label));
+		json_array_append_new(c->parsed, o);
+		c->stored++;
+	} else if ((rc = inkan_store_put_report(c->store, &r, label, &oc)) != 0) {
+		cli_error(&c->cli, "%s: cannot store the report: %s", label, inkan_strerror(rc));
+		c->fatal = EXIT_STORE;
+	} else {
+		if (oc == INKAN_STORE_STORED)
+			c->stored++;
+		else
+			c->duplicate++;
+		outcome(c, label, oc == INKAN_STORE_STORED ? "stored" : "duplicate", &r, NULL);
+	}
+	inkan_arena_free(a);
+	return c->fatal ? -1 : 0;
+}
+
+struct part_ctx {
+	struct ctx *c;
+	const char *label;
+};
+
+static int
+on_part(void *vp, const char *name, const char *p, size_t len)
+{
+	struct part_ctx *pc = vp;
+	char *label;
+	int rc;
+
+	if (asprintf(&label, "%s#%s", pc->label, name) < 0)
+		return INKAN_ENOMEM;
+	rc = one_report(pc->c, label, p, len);
+	free(label);
+	return rc;
+}
+
+static int
+one_message(struct ctx *c, const char *label, const char *p, size_t len)
+{
+	struct part_ctx pc = { c, label };
+	struct inkan_report_diag d = { "" };
+	int rc = inkan_report_mime_each(p, len, on_part, &pc, &d);
+
+	if (rc == INKAN_EMALFORMED || rc == INKAN_ENOTFOUND || rc == INKAN_ETOOBIG) {
+		set_aside(c, label, d.why);
+		return c->fatal ? -1 : 0;
+	}
+	return rc;
+}
+
+static int
+on_mbox_msg(void *vp, size_t idx, const char *p, size_t len)
+{
+	struct part_ctx *pc = vp;
+	char *label;
+	int rc;
+
+	if (asprintf(&label, "%s:%zu", pc->label, idx) < 0)
+		return INKAN_ENOMEM;
+	rc = one_message(pc->c, label, p, len);
+	free(label);
+	return rc;
+}
+
+static int
+one_input(struct ctx *c, const char *label, const char *p, size_t len)
+{
+	struct part_ctx pc = { c, label };
+
+	switch (inkan_report_sniff(p, len)) {
+	case INKAN_INPUT_REPORT:
+		return one_report(c, label, p, len);
+	case INKAN_INPUT_MESSAGE:
+		return one_message(c, label, p, len);
+	case INKAN_INPUT_MBOX:
+		if (inkan_report_mbox_each(p, len, on_mbox_msg, &pc) == INKAN_EMALFORMED)
+			set_aside(c, label, "malformed mbox");
+		return c->fatal ? -1 : 0;
+	default:
+		set_aside(c, label, len == 0 ? "empty input" :
+		    "not a report, an e-mail or an mbox");
+		return c->fatal ? -1 : 0;
+	}
+}
+
+/* Read f whole, refusing more than INKAN_REPORT_MAX_INPUT bytes. */
+static int
+slurp(FILE *f, char **out, size_t *outlen)
+{
+	size_t cap = 65536, len = 0, n;
+	char *p = malloc(cap), *q;
+
+	if (p == NULL)
+		return INKAN_ENOMEM;
+	while ((n = fread(p + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			if (cap >= INKAN_REPORT_MAX_INPUT) {
+				free(p);
+				return INKAN_ETOOBIG;
+			}
+			cap *= 2;
+			if ((q = realloc(p, cap)) == NULL) {
+				free(p);
+				return INKAN_ENOMEM;
+			}
+			p = q;
+		}
+	}
+	if (ferror(f)) {
+		free(p);
+		return INKAN_EIO;
+	}
+	*out = p;
+	*outlen = len;
+	return 0;
+}
+
+static int walk(struct ctx *c, const char *path);
+
+static int
+one_file(struct ctx *c, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *p;
+	size_t len;
+	int rc;
+
+	if (f == NULL) {
+		set_aside(c, path, strerror(errno));
+		return c->fatal ? -1 : 0;
+	}
+	rc = slurp(f, &p, &len);
+	if (f != stdin)
+		fclose(f);
+	if (rc != 0) {
+		set_aside(c, path, rc == INKAN_ETOOBIG ? "input larger than the limit" :
+		    inkan_strerror(rc));
+		return c->fatal ? -1 : 0;
+	}
+	rc = one_input(c, strcmp(path, "-") == 0 ? "(stdin)" : path, p, len);
+	free(p);
+	return rc;
+}
+
+static int
+cmp_names(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* A directory: every entry, sorted, recursively (a Maildir's cur/ and new/
+ * are subdirectories like any other; tmp/ holds half-delivered mail and
+ * is skipped, as Maildir readers must). */
+static int
+walk(struct ctx *c, const char *path)
+{
+	struct stat st;
+	struct dirent **ents;
+	int n, rc = 0;
+
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if ((n = scandir(path, &ents, NULL, cmp_names)) < 0) {
+			set_aside(c, path, strerror(errno));
+			return c->fatal ? -1 : 0;
+		}
+		for (int i = 0; i < n; i++) {
+			char *sub;
+			const char *nm = ents[i]->d_name;
+
+			if (rc == 0 && nm[0] != '.' && strcmp(nm, "tmp") != 0 &&
+			    asprintf(&sub, "%s/%s", path, nm) >= 0) {
+				rc = walk(c, sub);
+				free(sub);
+			}
+			free(ents[i]);
+		}
+		free(ents);
+		return rc;
+	}
+	return one_file(c, path);
+}
+
+static int
+cmd_ingest(struct ctx *c, int argc, char **argv)
+{
+	char why[512];
+	int rc = 0;
+
+	if (!c->parse_only) {
+		if (c->db == NULL)
+			return cli_usage_error(&c->cli, "--db FILE is required");
+		if (inkan_store_open(c->db, &c->store, why, sizeof(why)) != 0) {
+			cli_error(&c->cli, "%s", why);
+			return EXIT_STORE;
+		}
+	}
+	if (optind >= argc) {
+		inkan_store_close(c->store);
+		return cli_usage_error(&c->cli, "no input (give PATH, or - for standard input)");
+	}
+	c->results = json_array();
+	c->parsed = json_array();
+	for (int i = optind; i < argc && rc == 0; i++)
+		rc = walk(c, argv[i]);
+	if (rc == INKAN_ENOMEM) {
+		cli_error(&c->cli, "out of memory");
+		c->fatal = EXIT_SOFTWARE;
+	}
+	if (c->parse_only) {
+		json_dumpf(c->parsed, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	} else if (c->json) {
+		json_t *doc = json_pack("{s:O, s:I, s:I, s:I}", "inputs", c->results,
+		    "stored", (json_int_t)c->stored, "duplicate", (json_int_t)c->duplicate,
+		    "setaside", (json_int_t)c->setaside);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(doc);
+	} else {
+		printf("%zu stored, %zu duplicate, %zu set aside\n", c->stored, c->duplicate,
+		    c->setaside);
+	}
+	json_decref(c->results);
+	json_decref(c->parsed);
+	inkan_store_close(c->store);
+	if (c->fatal)
+		return c->fatal;
+	return c->setaside > 0 ? EXIT_SETASIDE : 0;
+}
+
+/* ---- summary ---- */
+
+static json_int_t
+ji(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static const char *
+js(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s != NULL ? s : "-";
+}
+
+static void
+print_summary(json_t *doc)
+{
+	json_t *d = json_object_get(doc, "dmarc"), *t = json_object_get(doc, "tlsrpt"), *v;
+	size_t i;
+
+	printf("DMARC: %lld reports, %lld messages, %lld pass, %lld fail (%.1f%% pass)\n",
+	    (long long)ji(d, "reports"), (long long)ji(d, "messages"), (long long)ji(d, "pass"),
+	    (long long)ji(d, "fail"), json_number_value(json_object_get(d, "pass_rate")));
+	printf("\nBy reporting organisation:\n  %-32s %8s %10s %10s %7s\n", "org", "reports",
+	    "messages", "fail", "pass%");
+	json_array_foreach(json_object_get(d, "by_org"), i, v)
+		printf("  %-32s %8lld %10lld %10lld %6.1f%%\n", js(v, "org_name"),
+		    (long long)ji(v, "reports"), (long long)ji(v, "messages"),
+		    (long long)ji(v, "fail"), json_number_value(json_object_get(v, "pass_rate")));
+	printf("\nSources failing most:\n  %-40s %10s %10s %7s\n", "source IP", "messages",
+	    "fail", "pass%");
+	json_array_foreach(json_object_get(d, "failing_sources"), i, v)
+		printf("  %-40s %10lld %10lld %6.1f%%\n", js(v, "source_ip"),
+		    (long long)ji(v, "messages"), (long long)ji(v, "fail"),
+		    json_number_value(json_object_get(v, "pass_rate")));
+	if (json_array_size(json_object_get(d, "dkim_not_aligned")) > 0) {
+		printf("\nDKIM passes but does not align (third-party signatures):\n");
+		json_array_foreach(json_object_get(d, "dkim_not_aligned"), i, v)
+			printf("  %-40s d=%s for %s: %lld messages\n", js(v, "source_ip"),
+			    js(v, "dkim_domain"), js(v, "header_from"), (long long)ji(v, "messages"));
+	}
+	printf("\nPer day:\n");
+	json_array_foreach(json_object_get(d, "by_day"), i, v)
+		printf("  %s %10lld messages %6.1f%% pass\n", js(v, "day"),
+		    (long long)ji(v, "messages"), json_number_value(json_object_get(v, "pass_rate")));
+	printf("\nTLS-RPT: %lld reports, %lld successful sessions, %lld failed sessions\n",
+	    (long long)ji(t, "reports"), (long long)ji(t, "successful_sessions"),
+	    (long long)ji(t, "failed_sessions"));
+	json_array_foreach(json_object_get(t, "by_policy"), i, v)
+		printf("  %-16s %-28s mx %-28s %8lld ok %8lld failed\n", js(v, "policy_type"),
+		    js(v, "policy_domain"), js(v, "mx_host"), (long long)ji(v, "successful_sessions"),
+		    (long long)ji(v, "failed_sessions"));
+	if (json_array_size(json_object_get(t, "failures_by_result")) > 0) {
+		printf("Failures by result type:\n");
+		json_array_foreach(json_object_get(t, "failures_by_result"), i, v)
+			printf("  %-32s %10lld sessions\n", js(v, "result_type"),
+			    (long long)ji(v, "sessions"));
+	}
+}
+
+static int
+cmd_summary(struct ctx *c, int argc, char **argv)
+{
+	struct inkan_store_filter f = { c->domain, c->since, c->top };
+	char why[512], *text;
+	json_t *doc;
+	int rc;
+
+	if (c->db == NULL)
+		return cli_usage_error(&c->cli, "--db FILE is required");
+	if (optind < argc)
+		return cli_usage_error(&c->cli, "unexpected argument '%s'", argv[optind]);
+	if (inkan_store_open(c->db, &c->store, why, sizeof(why)) != 0) {
+		cli_error(&c->cli, "%s", why);
+		return EXIT_STORE;
+	}
+	rc = inkan_store_summary(c->store, &f, &text);
+	inkan_store_close(c->store);
+	if (rc != 0) {
+		cli_error(&c->cli, "summary failed: %s", inkan_strerror(rc));
+		return EXIT_STORE;
+	}
+	if (c->json) {
+		puts(text);
+	} else if ((doc = json_loads(text, 0, NULL)) != NULL) {
+		print_summary(doc);
+		json_decref(doc);
+	}
+	free(text);
+	return 0;
+}
+
+static int
+parse_date(const char *s, int64_t *out)
+{
+	char buf[40];
+
+	if (strlen(s) == 10) {
+		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+		return inkan_report_parse_datetime(buf, out);
+	}
+	return inkan_report_parse_datetime(s, out);
+}
+
+int
+cmd_report(int argc, char **argv)
+{
+	struct ctx c;
+	const char *sub;
+	int ch;
+
+	memset(&c, 0, sizeof(c));
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(report_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	sub = argv[1];
+	if (strcmp(sub, "ingest") == 0)
+		c.cli.prog = "inkan report ingest";
+	else if (strcmp(sub, "summary") == 0)
+		c.cli.prog = "inkan report summary";
+	else if (strcmp(sub, "parse") == 0)
+		c.cli.prog = "inkan report parse";
+	else {
+		c.cli.prog = "inkan report";
+		return cli_usage_error(&c.cli, "unknown subcommand '%s'", sub);
+	}
+	argc--;
+	argv++;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (ch) {
+		case 'h':
+			fputs(report_help, stdout);
+			return 0;
+		case OPT_DB:
+			c.db = optarg;
+			break;
+		case OPT_DOMAIN:
+			c.domain = optarg;
+			break;
+		case OPT_SINCE:
+			if (parse_date(optarg, &c.since) != 0)
+				return cli_usage_error(&c.cli, "--since wants YYYY-MM-DD");
+			break;
+		case OPT_TOP:
+			c.top = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || c.top < 1 || c.top > 100000)
+				return cli_usage_error(&c.cli, "--top wants 1..100000");
+			break;
+		case OPT_JSON:
+			c.json = true;
+			break;
+		default:
+			return cli_usage_error(&c.cli, "bad option");
+		}
+	}
+	if (strcmp(sub, "summary") == 0)
+		return cmd_summary(&c, argc, argv);
+	c.parse_only = strcmp(sub, "parse") == 0;
+	return cmd_ingest(&c, argc, argv);
+}

@@ -1,0 +1,307 @@
+/* test_report.c - report parsing, unpacking and the SQLite store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "inkan/arena.h"
+#include "inkan/error.h"
+#include "inkan/report.h"
+#include "inkan/store.h"
+
+static const struct {
+	const char *name, *in;
+	int rc;
+	long long want;
+} datetimes[] = {
+	{ "rfc8460-example", "2016-04-01T00:00:00Z", 0, 1459468800 },
+	{ "end-of-day", "2016-04-01T23:59:59Z", 0, 1459555199 },
+	{ "offset", "2016-04-01T09:00:00+09:00", 0, 1459468800 },
+	{ "negative-offset", "2016-03-31T19:00:00-05:00", 0, 1459468800 },
+	{ "fraction", "2016-04-01T00:00:00.123Z", 0, 1459468800 },
+	{ "no-zone", "2016-04-01T00:00:00", INKAN_EMALFORMED, 0 },
+	{ "date-only", "2016-04-01", INKAN_EMALFORMED, 0 },
+	{ "month-13", "2016-13-01T00:00:00Z", INKAN_EMALFORMED, 0 },
+	{ "trailing", "2016-04-01T00:00:00Zx", INKAN_EMALFORMED, 0 },
+};
+
+static void
+test_datetime(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(datetimes) / sizeof(datetimes[0]); i++) {
+		int64_t t = 0;
+		int rc = inkan_report_parse_datetime(datetimes[i].in, &t);
+		if (rc != datetimes[i].rc || (rc == 0 && t != datetimes[i].want))
+			fail_msg("%s: want rc %d t %lld, got rc %d t %lld", datetimes[i].name,
+			    datetimes[i].rc, datetimes[i].want, rc, (long long)t);
+	}
+}
+
+#define META "<report_metadata><org_name>Org</org_name><email>a@b.example</email>" \
+	"<report_id>r1</report_id><date_range><begin>100</begin><end>200</end></date_range>" \
+	"</report_metadata><policy_published><domain>example.com</domain><p>none</p>" \
+	"</policy_published>"
+#define ROW(ip, n, disp, dkim, spf) "<record><row><source_ip>" ip "</source_ip><count>" n \
+	"</count><policy_evaluated><disposition>" disp "</disposition><dkim>" dkim "</dkim><spf>" \
+	spf "</spf></policy_evaluated></row><identifiers><header_from>example.com</header_from>" \
+	"</identifiers><auth_results><spf><domain>example.com</domain><result>pass</result>" \
+	"</spf></auth_results></record>"
+
+static const struct {
+	const char *name, *xml;
+	int rc;
+	const char *why;	/* substring of diag.why */
+	unsigned long long messages;
+} xmls[] = {
+	{ "minimal", "<feedback>" META ROW("192.0.2.1", "3", "none", "pass", "fail") "</feedback>",
+	  0, NULL, 3 },
+	{ "rfc9990-ns-upper-space", "<feedback xmlns='urn:ietf:params:xml:ns:dmarc-2.0'>" META
+	  ROW(" 2001:DB8::1 ", " 5 ", " Quarantine ", "FAIL", "Pass") "</feedback>", 0, NULL, 5 },
+	{ "two-rows", "<feedback>" META ROW("192.0.2.1", "3", "none", "pass", "fail")
+	  ROW("192.0.2.2", "4", "reject", "fail", "fail") "</feedback>", 0, NULL, 7 },
+	{ "no-records", "<feedback>" META "</feedback>", 0, NULL, 0 },
+	{ "doctype", "<!DOCTYPE feedback [<!ENTITY x 'y'>]><feedback>" META "</feedback>",
+	  INKAN_EMALFORMED, "document type", 0 },
+	{ "external-entity", "<!DOCTYPE feedback [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+	  "<feedback>" META "&x;</feedback>", INKAN_EMALFORMED, "", 0 },
+	{ "wrong-root", "<html>" META "</html>", INKAN_EMALFORMED, "<html>", 0 },
+	{ "no-report-id", "<feedback><report_metadata><org_name>O</org_name><date_range><begin>1"
+	  "</begin><end>2</end></date_range></report_metadata><policy_published><domain>d"
+	  "</domain></policy_published></feedback>", INKAN_EMALFORMED, "report_id", 0 },
+	{ "bad-ip", "<feedback>" META ROW("192.0.2.300", "1", "none", "pass", "pass") "</feedback>",
+	  INKAN_EMALFORMED, "source_ip", 0 },
+	{ "bad-count", "<feedback>" META ROW("192.0.2.1", "-1", "none", "pass", "pass")
+	  "</feedback>", INKAN_EMALFORMED, "count", 0 },
+	{ "bad-disposition", "<feedback>" META ROW("192.0.2.1", "1", "bounce", "pass", "pass")
+	  "</feedback>", INKAN_EMALFORMED, "disposition", 0 },
+	{ "bad-utf8", "<feedback>" META "<x>\xff\xfe</x></feedback>", INKAN_EMALFORMED, "XML", 0 },
+	{ "truncated", "<feedback>" META "<record>", INKAN_EMALFORMED, "XML", 0 },
+	{ "ends-before-begins", "<feedback><report_metadata><org_name>O</org_name><report_id>1"
+	  "</report_id><date_range><begin>9</begin><end>2</end></date_range></report_metadata>"
+	  "<policy_published><domain>d</domain></policy_published></feedback>",
+	  INKAN_EMALFORMED, "ends before", 0 },
+};
+
+static void
+test_dmarc_xml(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(xmls) / sizeof(xmls[0]); i++) {
+		struct inkan_arena *a = inkan_arena_new();
+		struct inkan_report_diag d = { "" };
+		struct inkan_report r;
+		int rc = inkan_report_parse(a, xmls[i].xml, strlen(xmls[i].xml), &r, &d);
+
+		if (rc != xmls[i].rc)
+			fail_msg("%s: want rc %d, got %d (%s)", xmls[i].name, xmls[i].rc, rc, d.why);
+		if (rc == 0 && (r.kind != INKAN_REPORT_DMARC || r.dmarc.messages != xmls[i].messages))
+			fail_msg("%s: want %llu messages, got %llu", xmls[i].name, xmls[i].messages,
+			    (unsigned long long)r.dmarc.messages);
+		if (rc != 0 && (r.kind != INKAN_REPORT_NONE || r.dmarc.rows != NULL))
+			fail_msg("%s: a failed parse left a half-filled report", xmls[i].name);
+		if (xmls[i].why != NULL && strstr(d.why, xmls[i].why) == NULL)
+			fail_msg("%s: reason '%s' does not mention '%s'", xmls[i].name, d.why,
+			    xmls[i].why);
+		inkan_arena_free(a);
+	}
+}
+
+static void
+test_dmarc_normalised(void **state)
+{
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_report r;
+	const char *x = xmls[1].xml;
+
+	(void)state;
+	assert_int_equal(inkan_report_parse(a, x, strlen(x), &r, NULL), 0);
+	assert_string_equal(r.dmarc.schema, "rfc9990");
+	assert_string_equal(r.dmarc.rows[0].source_ip, "2001:db8::1");
+	assert_string_equal(r.dmarc.rows[0].disposition, "quarantine");
+	assert_string_equal(r.dmarc.rows[0].dkim, "fail");
+	assert_string_equal(r.dmarc.rows[0].spf, "pass");
+	assert_int_equal(r.dmarc.pct, -1);
+	inkan_arena_free(a);
+}
+
+#define TLS_HEAD "{\"organization-name\":\"O\",\"report-id\":\"1\",\"date-range\":" \
+	"{\"start-datetime\":\"2016-04-01T00:00:00Z\",\"end-datetime\":\"2016-04-01T23:59:59Z\"},"
+
+static const struct {
+	const char *name, *json;
+	int rc;
+	unsigned long long ok, failed;
+	size_t nmx;
+} tls[] = {
+	{ "mx-list", TLS_HEAD "\"policies\":[{\"policy\":{\"policy-type\":\"sts\",\"mx-host\":"
+	  "[\"a\",\"b\"]},\"summary\":{\"total-successful-session-count\":5,"
+	  "\"total-failure-session-count\":2}}]}", 0, 5, 2, 2 },
+	{ "mx-string", TLS_HEAD "\"policies\":[{\"policy\":{\"policy-type\":\"STS\",\"mx-host\":"
+	  "\"a\"},\"summary\":{}}]}", 0, 0, 0, 1 },
+	{ "no-policies", TLS_HEAD "\"x\":1}", INKAN_EMALFORMED, 0, 0, 0 },
+	{ "negative", TLS_HEAD "\"policies\":[{\"policy\":{\"policy-type\":\"sts\"},\"summary\":"
+	  "{\"total-successful-session-count\":-1}}]}", INKAN_EMALFORMED, 0, 0, 0 },
+	{ "bad-date", "{\"organization-name\":\"O\",\"report-id\":\"1\",\"date-range\":"
+	  "{\"start-datetime\":\"yesterday\",\"end-datetime\":\"2016-04-01T23:59:59Z\"},"
+	  "\"policies\":[]}", INKAN_EMALFORMED, 0, 0, 0 },
+	{ "duplicate-member", TLS_HEAD "\"report-id\":\"2\",\"policies\":[]}", INKAN_EMALFORMED,
+	  0, 0, 0 },
+	{ "bad-utf8", TLS_HEAD "\"contact-info\":\"\xc3\x28\",\"policies\":[]}", INKAN_EMALFORMED,
+	  0, 0, 0 },
+	{ "array", "[1,2]", INKAN_EMALFORMED, 0, 0, 0 },
+};
+
+static void
+test_tlsrpt(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(tls) / sizeof(tls[0]); i++) {
+		struct inkan_arena *a = inkan_arena_new();
+		struct inkan_report_diag d = { "" };
+		struct inkan_tlsrpt_report r;
+		int rc = inkan_tlsrpt_parse_json(a, tls[i].json, strlen(tls[i].json), &r, &d);
+
+		if (rc != tls[i].rc)
+			fail_msg("%s: want rc %d, got %d (%s)", tls[i].name, tls[i].rc, rc, d.why);
+		if (rc == 0 && (r.successful != tls[i].ok || r.failed != tls[i].failed ||
+		    r.policies[0].nmx_host != tls[i].nmx))
+			fail_msg("%s: want %llu/%llu sessions, %zu mx; got %llu/%llu, %zu", tls[i].name,
+			    tls[i].ok, tls[i].failed, tls[i].nmx, (unsigned long long)r.successful,
+			    (unsigned long long)r.failed, r.policies[0].nmx_host);
+		if (rc != 0 && d.why[0] == '\0')
+			fail_msg("%s: no reason given", tls[i].name);
+		inkan_arena_free(a);
+	}
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = malloc(1 << 20);
+
+	assert_non_null(f);
+	*len = fread(p, 1, 1 << 20, f);
+	fclose(f);
+	return p;
+}
+
+/* A 16 KB gzip of 16 MiB of zeros must stop at the ratio limit. */
+static void
+test_bomb(void **state)
+{
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_report_diag d = { "" };
+	const char *out;
+	size_t len, outlen;
+	char *p = slurp(INKAN_TESTDATA "/report-synthetic/bomb-16MiB-zeros.gz", &len);
+
+	(void)state;
+	assert_int_equal(inkan_report_decompress(a, p, len, &out, &outlen, &d), INKAN_ETOOBIG);
+	assert_non_null(strstr(d.why, "limit"));
+	assert_true(inkan_arena_used(a) < (1u << 20));
+	/* a truncated gzip stream is malformed, not a short report */
+	d.why[0] = '\0';
+	assert_int_equal(inkan_report_decompress(a, p, 100, &out, &outlen, &d), INKAN_EMALFORMED);
+	free(p);
+	inkan_arena_free(a);
+}
+
+static void
+test_sniff(void **state)
+{
+	(void)state;
+	assert_int_equal(inkan_report_sniff("\x1f\x8b\x08", 3), INKAN_INPUT_REPORT);
+	assert_int_equal(inkan_report_sniff("PK\3\4", 4), INKAN_INPUT_REPORT);
+	assert_int_equal(inkan_report_sniff("\xef\xbb\xbf <feedback>", 15), INKAN_INPUT_REPORT);
+	assert_int_equal(inkan_report_sniff(" {\"a\":1}", 8), INKAN_INPUT_REPORT);
+	assert_int_equal(inkan_report_sniff("From a@b Mon\n", 13), INKAN_INPUT_MBOX);
+	assert_int_equal(inkan_report_sniff("Return-Path: <a@b>\n", 19), INKAN_INPUT_MESSAGE);
+	assert_int_equal(inkan_report_sniff("hello world", 11), INKAN_INPUT_UNKNOWN);
+	assert_int_equal(inkan_report_sniff("", 0), INKAN_INPUT_UNKNOWN);
+}
+
+static char *
+summary(struct inkan_store *st)
+{
+	char *s = NULL;
+
+	assert_int_equal(inkan_store_summary(st, NULL, &s), 0);
+	return s;
+}
+
+/* Stored once; a failing insert in the middle of a report leaves nothing. */
+static void
+test_store(void **state)
+{
+	char path[] = "/tmp/inkan-test-report-XXXXXX";
+	char why[256], db[64], *s;
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_store *st;
+	struct inkan_report r;
+	enum inkan_store_outcome oc;
+	const char *x = xmls[2].xml;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	snprintf(db, sizeof(db), "%s", path);
+	assert_int_equal(inkan_store_open(db, &st, why, sizeof(why)), 0);
+	assert_int_equal(inkan_report_parse(a, x, strlen(x), &r, NULL), 0);
+
+	/* row 2 breaks a NOT NULL constraint: the whole report rolls back */
+	r.dmarc.rows[1].disposition = NULL;
+	assert_int_equal(inkan_store_put_report(st, &r, "t", &oc), INKAN_EIO);
+	s = summary(st);
+	assert_non_null(strstr(s, "\"reports\": 0,"));
+	free(s);
+
+	r.dmarc.rows[1].disposition = "reject";
+	assert_int_equal(inkan_store_put_report(st, &r, "t", &oc), 0);
+	assert_int_equal(oc, INKAN_STORE_STORED);
+	assert_int_equal(inkan_store_put_report(st, &r, "t2", &oc), 0);
+	assert_int_equal(oc, INKAN_STORE_DUPLICATE);
+	s = summary(st);
+	/* xmls[2]: 3 messages dkim pass (pass), 4 all fail (fail) */
+	assert_non_null(strstr(s, "\"reports\": 1,"));
+	assert_non_null(strstr(s, "\"messages\": 7,"));
+	assert_non_null(strstr(s, "\"pass\": 3,"));
+	assert_non_null(strstr(s, "\"fail\": 4,"));
+	free(s);
+	inkan_store_close(st);
+
+	/* reopening migrates nothing and keeps the data */
+	assert_int_equal(inkan_store_open(db, &st, why, sizeof(why)), 0);
+	assert_int_equal(inkan_store_put_report(st, &r, "t3", &oc), 0);
+	assert_int_equal(oc, INKAN_STORE_DUPLICATE);
+	inkan_store_close(st);
+	inkan_arena_free(a);
+	unlink(db);
+	snprintf(why, sizeof(why), "%s-wal", db);
+	unlink(why);
+	snprintf(why, sizeof(why), "%s-shm", db);
+	unlink(why);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_datetime),
+		cmocka_unit_test(test_dmarc_xml),
+		cmocka_unit_test(test_dmarc_normalised),
+		cmocka_unit_test(test_tlsrpt),
+		cmocka_unit_test(test_bomb),
+		cmocka_unit_test(test_sniff),
+		cmocka_unit_test(test_store),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
