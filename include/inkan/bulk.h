@@ -46,6 +46,17 @@ struct inkan_async {
  * number may be submitted; at most INKAN_DNS_ASYNC_MAX_INFLIGHT are inside
  * unbound at once.  INKAN_EINVAL if unbound is not such a resolver. */
 int inkan_async_unbound_new(struct inkan_resolver *unbound, struct inkan_async **out);
+/* Asynchronous queries straight to one forwarder, "ADDR[@PORT]" (IPv4 or
+ * IPv6, port 53 by default), without libunbound: a few long-lived UDP
+ * sockets on random ports, random IDs, answers taken only for an ID in
+ * flight on that socket and our question, TCP when an answer is
+ * truncated.  A query unanswered after half of timeout_ms (0 =
+ * INKAN_DNS_DEFAULT_TIMEOUT_MS) is sent once more, then answered TIMEOUT.
+ * NO DNSSEC VALIDATION: answers are never secure; use it only when
+ * validation is off or the forwarder validates.  CNAME chains are
+ * followed only as far as the forwarder's answer goes.  INKAN_EINVAL for
+ * a bad address, INKAN_EIO if the sockets cannot be opened. */
+int inkan_async_stub_new(const char *server, unsigned timeout_ms, struct inkan_async **out);
 /* An adapter over any synchronous resolver (zone, overlay; borrowed): each
  * query is answered inside wait(), in submission order.  Lets tests run
  * the bulk path offline.  An error of r becomes a SERVFAIL answer. */

@@ -49,6 +49,20 @@
  * wait in its backlog.  Below the num-queries-per-thread (4096) we give
  * unbound, past which it fails queries instead of resolving them. */
 #define INKAN_DNS_ASYNC_MAX_INFLIGHT	2048
+/* The stub resolver (async_stub.c): long-lived UDP sockets to the
+ * forwarder, each on its own random source port (RFC 5452 §9.2: port and
+ * ID randomisation are what make spoofing costly), queries sent or
+ * received per system call, and queries waiting beyond the in-flight
+ * bound (INKAN_DNS_ASYNC_MAX_INFLIGHT).  The bulk driver keeps pending
+ * queries below its job count; the bound catches any other caller. */
+#define INKAN_DNS_STUB_SOCKETS		4
+#define INKAN_DNS_STUB_BATCH		64
+#define INKAN_DNS_STUB_MAX_PENDING	(1u << 20)
+/* Receive buffer asked for each stub socket, bytes (async_stub.c says why). */
+#define INKAN_DNS_STUB_SOCKBUF		(4 << 20)
+/* RFC 6891 §6.2.5 and the DNS flag day 2020: a 1232-octet EDNS buffer
+ * avoids IP fragmentation on any path with an MTU of 1280. */
+#define INKAN_DNS_STUB_EDNS_SIZE	1232
 
 /* ---- SPF (RFC 7208) ---- */
 

@@ -1,5 +1,6 @@
 /* test_dns.c - the resolver seam: zone store, rdata decoders, cache,
- * overlay, bulk driver, and the unbound backend's offline behaviour.
+ * overlay, bulk driver, the unbound backend's offline behaviour, and the
+ * stub resolver against a fake server.
  *
  * Expected answers come from the RFCs (RFC 4592 §2.2.1 wildcard examples,
  * RFC 1035 wire formats, RFC 2308 negative TTLs, RFC 7208 §3.3 TXT
@@ -7,8 +8,11 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <ldns/ldns.h>
 
 #include "inkan/arena.h"
 #include "inkan/bulk.h"
@@ -1277,6 +1282,399 @@ test_unbound_timeout(void **state)
 	close(fd);
 }
 
+
+/* ---- the stub resolver (async_stub.c) against a fake server ----
+ *
+ * A thread answers on a loopback UDP port (and TCP on the same port
+ * number) by the query's name: wrong answers first where the test is that
+ * they are ignored, then the right one.  Expected values come from RFC
+ * 1035 (message format), RFC 2308 §5 (negative TTL = min(SOA TTL,
+ * MINIMUM)) and RFC 5452 §9.1 (match ID and question). */
+
+struct fake {
+	int udp, tcp;
+	unsigned port;
+	atomic_bool stop;
+	atomic_int silent_seen;		/* queries for silent.test */
+	atomic_int tcp_seen;		/* queries over TCP */
+	uint16_t silent_ids[4];
+};
+
+static ldns_pkt *
+fake_reply(const ldns_pkt *qp, const char *qname, ldns_pkt_rcode rcode, const char *const *an,
+    const char *const *ns)
+{
+	ldns_pkt *r = ldns_pkt_new();
+	const ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(qp), 0);
+	ldns_rr *q2 = ldns_rr_clone(qrr);
+
+	assert_non_null(r);
+	if (qname != NULL) {
+		ldns_rdf *d = ldns_dname_new_frm_str(qname);
+
+		ldns_rdf_deep_free(ldns_rr_owner(q2));
+		ldns_rr_set_owner(q2, d);
+	}
+	ldns_pkt_set_id(r, ldns_pkt_id(qp));
+	ldns_pkt_set_qr(r, true);
+	ldns_pkt_set_rd(r, true);
+	ldns_pkt_set_ra(r, true);
+	ldns_pkt_set_rcode(r, (uint8_t)rcode);
+	ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, q2);
+	for (size_t i = 0; an != NULL && an[i] != NULL; i++) {
+		ldns_rr *rr = NULL;
+
+		assert_int_equal(ldns_rr_new_frm_str(&rr, an[i], 0, NULL, NULL), LDNS_STATUS_OK);
+		ldns_pkt_push_rr(r, LDNS_SECTION_ANSWER, rr);
+	}
+	for (size_t i = 0; ns != NULL && ns[i] != NULL; i++) {
+		ldns_rr *rr = NULL;
+
+		assert_int_equal(ldns_rr_new_frm_str(&rr, ns[i], 0, NULL, NULL), LDNS_STATUS_OK);
+		ldns_pkt_push_rr(r, LDNS_SECTION_AUTHORITY, rr);
+	}
+	return r;
+}
+
+static void
+fake_send(int fd, const struct sockaddr_in *to, ldns_pkt *r, bool tcp)
+{
+	uint8_t *wire = NULL;
+	size_t len = 0;
+
+	assert_int_equal(ldns_pkt2wire(&wire, r, &len), LDNS_STATUS_OK);
+	if (tcp) {
+		uint8_t l[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+
+		assert_true(write(fd, l, 2) == 2);
+		assert_true(write(fd, wire, len) == (ssize_t)len);
+	} else {
+		sendto(fd, wire, len, 0, (const struct sockaddr *)to, sizeof(*to));
+	}
+	free(wire);
+	ldns_pkt_free(r);
+}
+
+static const char *const soa_nx[] = {
+	"test. 3600 IN SOA ns.test. host.test. 1 3600 600 86400 60", NULL };
+static const char *const soa_nodata[] = {
+	"test. 120 IN SOA ns.test. host.test. 1 3600 600 86400 900", NULL };
+
+/* Answer one query (wire q) from peer to (via fd). */
+static void
+fake_answer(struct fake *f, int fd, const struct sockaddr_in *peer, const uint8_t *q, size_t len,
+    bool tcp)
+{
+	ldns_pkt *qp = NULL;
+	char *name;
+
+	if (ldns_wire2pkt(&qp, q, len) != LDNS_STATUS_OK)
+		return;
+	name = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(qp), 0)));
+	/* the query itself: RD set, one EDNS0 OPT with a 1232-octet buffer */
+	if (!ldns_pkt_rd(qp) || !ldns_pkt_edns(qp) || ldns_pkt_edns_udp_size(qp) != 1232)
+		fake_send(fd, peer, fake_reply(qp, NULL, LDNS_RCODE_FORMERR, NULL, NULL), tcp);
+	else if (strcmp(name, "ok.test.") == 0) {
+		static const char *const wrong[] = { "ok.test. 300 IN TXT \"wrong\"", NULL };
+		static const char *const right[] = { "OK.Test. 300 IN TXT \"v=spf1 -all\"", NULL };
+		ldns_pkt *r = fake_reply(qp, NULL, LDNS_RCODE_NOERROR, wrong, NULL);
+
+		/* a wrong ID, then the right ID for another question */
+		ldns_pkt_set_id(r, (uint16_t)(ldns_pkt_id(qp) ^ 0x5a5a));
+		fake_send(fd, peer, r, tcp);
+		fake_send(fd, peer, fake_reply(qp, "other.test.", LDNS_RCODE_NOERROR, wrong, NULL),
+		    tcp);
+		/* the right one, name in other case (RFC 4343) */
+		fake_send(fd, peer, fake_reply(qp, "OK.TEST.", LDNS_RCODE_NOERROR, right, NULL), tcp);
+	} else if (strcmp(name, "nx.test.") == 0) {
+		fake_send(fd, peer, fake_reply(qp, NULL, LDNS_RCODE_NXDOMAIN, NULL, soa_nx), tcp);
+	} else if (strcmp(name, "nodata.test.") == 0) {
+		fake_send(fd, peer, fake_reply(qp, NULL, LDNS_RCODE_NOERROR, NULL, soa_nodata), tcp);
+	} else if (strcmp(name, "nosoa.test.") == 0) {
+		fake_send(fd, peer, fake_reply(qp, NULL, LDNS_RCODE_NXDOMAIN, NULL, NULL), tcp);
+	} else if (strcmp(name, "cname.test.") == 0) {
+		static const char *const an[] = {
+			"cname.test. 100 IN CNAME mid.test.",
+			"other.test. 10 IN A 198.51.100.1",
+			"mid.test. 50 IN CNAME end.test.",
+			"end.test. 200 IN A 192.0.2.1",
+			"end.test. 200 IN A 192.0.2.2",
+			NULL,
+		};
+		fake_send(fd, peer, fake_reply(qp, NULL, LDNS_RCODE_NOERROR, an, NULL), tcp);
+	} else if (strcmp(name, "mx.test.") == 0) {
+		static const char *const an[] = { "mx.test. 300 IN MX 10 mail.mx.test.", NULL };
+
+		fake_send(fd, peer, fake_reply(qp, NULL, LDNS_RCODE_NOERROR, an, NULL), tcp);
+	} else if (strcmp(name, "servfail.test.") == 0) {
+		fake_send(fd, peer, fake_reply(qp, NULL, LDNS_RCODE_SERVFAIL, NULL, NULL), tcp);
+	} else if (strcmp(name, "tc.test.") == 0) {
+		static const char *const an[] = { "tc.test. 300 IN TXT \"via tcp\"", NULL };
+		ldns_pkt *r = fake_reply(qp, NULL, LDNS_RCODE_NOERROR, tcp ? an : NULL, NULL);
+
+		ldns_pkt_set_tc(r, !tcp);
+		fake_send(fd, peer, r, tcp);
+	} else if (strcmp(name, "silent.test.") == 0) {
+		int n = atomic_fetch_add(&f->silent_seen, 1);
+
+		if (n < 4)
+			f->silent_ids[n] = ldns_pkt_id(qp);
+	}
+	free(name);
+	ldns_pkt_free(qp);
+}
+
+static void *
+fake_main(void *arg)
+{
+	struct fake *f = arg;
+
+	while (!atomic_load(&f->stop)) {
+		struct pollfd pfd[2] = { { .fd = f->udp, .events = POLLIN },
+		    { .fd = f->tcp, .events = POLLIN } };
+		uint8_t buf[4096];
+
+		if (poll(pfd, 2, 50) <= 0)
+			continue;
+		if (pfd[0].revents & POLLIN) {
+			struct sockaddr_in peer;
+			socklen_t pl = sizeof(peer);
+			ssize_t n = recvfrom(f->udp, buf, sizeof(buf), 0, (struct sockaddr *)&peer,
+			    &pl);
+
+			if (n > 0)
+				fake_answer(f, f->udp, &peer, buf, (size_t)n, false);
+		}
+		if (pfd[1].revents & POLLIN) {
+			int c = accept(f->tcp, NULL, NULL);
+			uint8_t l[2];
+
+			if (c < 0)
+				continue;
+			if (read(c, l, 2) == 2) {
+				size_t want = (size_t)l[0] << 8 | l[1], got = 0;
+				ssize_t n = 1;
+
+				while (got < want && (n = read(c, buf + got, want - got)) > 0)
+					got += (size_t)n;
+				if (got == want) {
+					atomic_fetch_add(&f->tcp_seen, 1);
+					fake_answer(f, c, NULL, buf, got, true);
+				}
+			}
+			close(c);
+		}
+	}
+	return NULL;
+}
+
+/* UDP and TCP sockets on the same free loopback port. */
+static void
+fake_open(struct fake *f)
+{
+	for (int tries = 0; tries < 20; tries++) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		socklen_t sl = sizeof(sin);
+		int one = 1;
+
+		f->udp = socket(AF_INET, SOCK_DGRAM, 0);
+		f->tcp = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(f->udp >= 0 && f->tcp >= 0);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		int size = 4 << 20;
+
+		if (setsockopt(f->udp, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+			(void)setsockopt(f->udp, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		assert_int_equal(bind(f->udp, (struct sockaddr *)&sin, sizeof(sin)), 0);
+		assert_int_equal(getsockname(f->udp, (struct sockaddr *)&sin, &sl), 0);
+		setsockopt(f->tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(f->tcp, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+		    listen(f->tcp, 8) == 0) {
+			f->port = ntohs(sin.sin_port);
+			return;
+		}
+		close(f->udp);
+		close(f->tcp);
+	}
+	fail_msg("no free port for UDP and TCP");
+}
+
+struct stub_got {
+	int n;
+	struct inkan_dns_answer ans;
+	struct inkan_arena *a;
+};
+
+static void
+stub_cb(void *arg, const struct inkan_dns_answer *ans)
+{
+	struct stub_got *g = arg;
+
+	g->n++;
+	g->ans = *ans;
+	g->ans.qname = inkan_arena_strdup(g->a, ans->qname);
+	g->ans.canonname = ans->canonname != NULL ? inkan_arena_strdup(g->a, ans->canonname) :
+	    NULL;
+	g->ans.why = ans->why != NULL ? inkan_arena_strdup(g->a, ans->why) : NULL;
+	if (ans->nrr > 0) {
+		struct inkan_dns_rr *rr = inkan_arena_alloc(g->a, ans->nrr * sizeof(*rr));
+
+		assert_non_null(rr);
+		for (size_t i = 0; i < ans->nrr; i++) {
+			rr[i] = ans->rr[i];
+			rr[i].data = inkan_arena_memdup(g->a, ans->rr[i].data, ans->rr[i].len);
+		}
+		g->ans.rr = rr;
+	}
+}
+
+static void
+test_stub(void **state)
+{
+	struct fake f = { .udp = -1 };
+	pthread_t th;
+	char srv[64];
+	struct inkan_async *as = NULL;
+	struct inkan_arena *a = inkan_arena_new();
+	static const struct {
+		const char *name;
+		uint16_t type;
+	} qs[] = {
+		{ "ok.test", INKAN_DNS_TXT },		/* 0 */
+		{ "nx.test", INKAN_DNS_A },		/* 1 */
+		{ "nodata.test", INKAN_DNS_AAAA },	/* 2 */
+		{ "cname.test", INKAN_DNS_A },		/* 3 */
+		{ "servfail.test", INKAN_DNS_A },	/* 4 */
+		{ "tc.test", INKAN_DNS_TXT },		/* 5 */
+		{ "silent.test", INKAN_DNS_A },		/* 6 */
+		{ "nosoa.test", INKAN_DNS_A },		/* 7 */
+		{ "mx.test", INKAN_DNS_MX },		/* 8 */
+	};
+	enum { NQ = sizeof(qs) / sizeof(qs[0]) };
+	struct stub_got g[NQ];
+	char *txt, *name;
+	size_t tl;
+	unsigned pref;
+	struct inkan_ip ip;
+	uint64_t t0, dt;
+
+	(void)state;
+	assert_non_null(a);
+	/* bad server addresses */
+	assert_int_equal(inkan_async_stub_new("nonsense", 300, &as), INKAN_EINVAL);
+	assert_null(as);
+	assert_int_equal(inkan_async_stub_new("127.0.0.1@0", 300, &as), INKAN_EINVAL);
+	assert_int_equal(inkan_async_stub_new("127.0.0.1@70000", 300, &as), INKAN_EINVAL);
+
+	fake_open(&f);
+	assert_int_equal(pthread_create(&th, NULL, fake_main, &f), 0);
+	snprintf(srv, sizeof(srv), "127.0.0.1@%u", f.port);
+	assert_int_equal(inkan_async_stub_new(srv, 600, &as), 0);
+	memset(g, 0, sizeof(g));
+	t0 = ms_now();
+	for (size_t i = 0; i < NQ; i++) {
+		g[i].a = a;
+		assert_int_equal(as->ops->submit(as, qs[i].name, qs[i].type, stub_cb, &g[i]), 0);
+	}
+	assert_int_equal(as->pending, NQ);
+	while (as->pending > 0)
+		assert_int_equal(as->ops->wait(as), 0);
+	dt = ms_now() - t0;
+	for (size_t i = 0; i < NQ; i++) {
+		assert_int_equal(g[i].n, 1);
+		assert_string_equal(g[i].ans.qname, qs[i].name);
+		assert_int_equal(g[i].ans.qtype, qs[i].type);
+		assert_false(g[i].ans.secure);
+	}
+
+	/* wrong ID and wrong question ignored; the answer's name case does
+	 * not matter */
+	assert_int_equal(g[0].ans.status, INKAN_DNS_OK);
+	assert_int_equal(g[0].ans.nrr, 1);
+	assert_int_equal(g[0].ans.ttl, 300);
+	assert_int_equal(inkan_dns_rr_txt(a, &g[0].ans.rr[0], &txt, &tl), 0);
+	assert_string_equal(txt, "v=spf1 -all");
+	assert_null(g[0].ans.canonname);
+
+	/* RFC 2308 §5: min(SOA TTL, SOA MINIMUM) */
+	assert_int_equal(g[1].ans.status, INKAN_DNS_NXDOMAIN);
+	assert_int_equal(g[1].ans.ttl, 60);
+	assert_int_equal(g[2].ans.status, INKAN_DNS_NODATA);
+	assert_int_equal(g[2].ans.ttl, 120);
+	assert_int_equal(g[2].ans.nrr, 0);
+
+	/* the chain cname -> mid -> end, in any order in the section; ttl
+	 * is the smallest along it, unrelated records are not taken */
+	assert_int_equal(g[3].ans.status, INKAN_DNS_OK);
+	assert_int_equal(g[3].ans.nrr, 2);
+	assert_string_equal(g[3].ans.canonname, "end.test");
+	assert_int_equal(g[3].ans.ttl, 50);
+	assert_int_equal(g[3].ans.rr[0].type, INKAN_DNS_A);
+	assert_int_equal(inkan_dns_rr_ip(&g[3].ans.rr[0], &ip), 0);
+	assert_int_equal(g[3].ans.rr[0].len, 4);
+	assert_memory_equal(g[3].ans.rr[0].data, "\xc0\x00\x02\x01", 4);
+	assert_memory_equal(g[3].ans.rr[1].data, "\xc0\x00\x02\x02", 4);
+
+	assert_int_equal(g[4].ans.status, INKAN_DNS_SERVFAIL);
+	assert_non_null(g[4].ans.why);
+
+	/* TC=1 over UDP: asked again over TCP */
+	assert_int_equal(g[5].ans.status, INKAN_DNS_OK);
+	assert_int_equal(g[5].ans.nrr, 1);
+	assert_int_equal(inkan_dns_rr_txt(a, &g[5].ans.rr[0], &txt, &tl), 0);
+	assert_string_equal(txt, "via tcp");
+	assert_int_equal(atomic_load(&f.tcp_seen), 1);
+
+	/* no answer: one retry with a new ID, then TIMEOUT at the deadline */
+	assert_int_equal(g[6].ans.status, INKAN_DNS_TIMEOUT);
+	assert_non_null(g[6].ans.why);
+	assert_int_equal(atomic_load(&f.silent_seen), 2);
+	assert_int_not_equal(f.silent_ids[0], f.silent_ids[1]);
+	if (dt < 550 || dt > 3000)
+		fail_msg("stub timeout after %lu ms, wanted ~600", (unsigned long)dt);
+
+	/* NXDOMAIN without SOA: 300 s */
+	assert_int_equal(g[7].ans.status, INKAN_DNS_NXDOMAIN);
+	assert_int_equal(g[7].ans.ttl, 300);
+
+	/* names in rdata come out uncompressed and readable */
+	assert_int_equal(g[8].ans.status, INKAN_DNS_OK);
+	assert_int_equal(inkan_dns_rr_mx(a, &g[8].ans.rr[0], &pref, &name), 0);
+	assert_int_equal(pref, 10);
+	assert_string_equal(name, "mail.mx.test");
+
+	/* freed with queries pending: no callback, no leak */
+	assert_int_equal(as->ops->submit(as, "silent.test", INKAN_DNS_TXT, got_cb, &g[0]), 0);
+	inkan_async_free(as);
+
+	/* many at once: more than the in-flight bound, all answered (a
+	 * longer timeout: the fake server is slow and may drop some, which
+	 * the retry recovers) */
+	assert_int_equal(inkan_async_stub_new(srv, 4000, &as), 0);
+	{
+		enum { MANY = INKAN_DNS_ASYNC_MAX_INFLIGHT + 500 };
+		struct got *gm = calloc(MANY, sizeof(*gm));
+
+		assert_non_null(gm);
+		for (int i = 0; i < MANY; i++)
+			assert_int_equal(as->ops->submit(as, i % 2 ? "nx.test" : "ok.test",
+			    INKAN_DNS_TXT, got_cb, &gm[i]), 0);
+		while (as->pending > 0)
+			assert_int_equal(as->ops->wait(as), 0);
+		for (int i = 0; i < MANY; i++) {
+			assert_int_equal(gm[i].n, 1);
+			assert_int_equal(gm[i].status, i % 2 ? INKAN_DNS_NXDOMAIN : INKAN_DNS_OK);
+		}
+		free(gm);
+	}
+	inkan_async_free(as);
+	atomic_store(&f.stop, true);
+	pthread_join(th, NULL);
+	close(f.udp);
+	close(f.tcp);
+	inkan_arena_free(a);
+}
+
 int
 main(void)
 {
@@ -1305,6 +1703,7 @@ main(void)
 		cmocka_unit_test(test_bulk_guards),
 		cmocka_unit_test(test_unbound_bad_options),
 		cmocka_unit_test(test_unbound_timeout),
+		cmocka_unit_test(test_stub),
 	};
 
 	return cmocka_run_group_tests_name("dns", tests, NULL, NULL);
