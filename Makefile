@@ -43,7 +43,7 @@ fuzz: test-deps
 	ninja -C $(FUZZ_BUILD)
 
 bench: test-deps
-	[ -f build-bench/build.ninja ] || meson setup build-bench -Dbench=true -Dbuildtype=release
+	[ -f build-bench/build.ninja ] || meson setup build-bench -Dbench=true -Dtests=false -Dbuildtype=release
 	ninja -C build-bench
 	sh bench/run.sh build-bench
 
