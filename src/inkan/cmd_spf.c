@@ -8,12 +8,12 @@
  * paths agree.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "jsonw.h"
 #include "inkan/arena.h"
 #include "inkan/bulk.h"
 #include "inkan/error.h"
@@ -84,43 +84,41 @@ struct check_opts {
 	const char *async_backend;	/* "auto", "stub", "unbound" */
 };
 
-static json_t *
-result_json(const struct inkan_spf_query *q, const struct inkan_spf_result *res,
-    struct inkan_arena *a)
+/* One result as a compact JSON object (the schema in inkan-spf(1)), with
+ * the input line number when lineno > 0.  Returns a malloc'd string or
+ * NULL when out of memory. */
+static char *
+result_line(const struct inkan_spf_query *q, const struct inkan_spf_result *res,
+    struct inkan_arena *a, size_t lineno)
 {
 	char ip[INKAN_IP_STRLEN];
 	const char *received = inkan_spf_received(a, q, res);
-	json_t *o = json_object();
+	struct inkan_buf b;
+	struct jsonw w;
 
-#define STR(k, v) json_object_set_new(o, k, (v) != NULL ? json_string(v) : json_null())
-	STR("result", inkan_spf_verdict_name(res->result));
-	STR("identity", res->identity);
-	STR("sender", res->sender);
-	STR("domain", res->domain);
-	STR("ip", inkan_ip_format(&q->ip, ip, sizeof(ip)));
-	STR("helo", q->helo);
-	STR("mechanism", res->mechanism);
-	STR("matched_domain", res->matched_domain);
-	STR("explanation", res->explanation);
-	STR("problem", res->problem);
-	json_object_set_new(o, "dns_lookups", json_integer(res->dns_lookups));
-	json_object_set_new(o, "void_lookups", json_integer(res->void_lookups));
-	json_object_set_new(o, "dns_queries", json_integer(res->dns_queries));
-	STR("received_spf", received);
-#undef STR
-	return o;
-}
-
-static void
-print_json(json_t *o)
-{
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-
-	if (s != NULL) {
-		puts(s);
-		free(s);
+	inkan_buf_init(&b, 0);
+	jw_begin(&w, &b);
+	jw_str(&w, "result", inkan_spf_verdict_name(res->result));
+	jw_str(&w, "identity", res->identity);
+	jw_str(&w, "sender", res->sender);
+	jw_str(&w, "domain", res->domain);
+	jw_str(&w, "ip", inkan_ip_format(&q->ip, ip, sizeof(ip)));
+	jw_str(&w, "helo", q->helo);
+	jw_str(&w, "mechanism", res->mechanism);
+	jw_str(&w, "matched_domain", res->matched_domain);
+	jw_str(&w, "explanation", res->explanation);
+	jw_str(&w, "problem", res->problem);
+	jw_int(&w, "dns_lookups", res->dns_lookups);
+	jw_int(&w, "void_lookups", res->void_lookups);
+	jw_int(&w, "dns_queries", res->dns_queries);
+	jw_str(&w, "received_spf", received);
+	if (lineno > 0)
+		jw_int(&w, "line", (long long)lineno);
+	if (jw_end(&w) != 0) {
+		inkan_buf_free(&b);
+		return NULL;
 	}
-	json_decref(o);
+	return b.p;
 }
 
 static void
@@ -192,18 +190,20 @@ struct batch {
 };
 
 static char *
-job_error_json(size_t lineno, const char *what, const char *why)
+job_error_json(size_t lineno, const char *why)
 {
-	json_t *o = json_object();
-	char *s;
+	struct inkan_buf b;
+	struct jsonw w;
 
-	json_object_set_new(o, "line", json_integer((json_int_t)lineno));
-	json_object_set_new(o, "error", json_string(why));
-	if (what != NULL)
-		json_object_set_new(o, "detail", json_string(what));
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-	json_decref(o);
-	return s;
+	inkan_buf_init(&b, 0);
+	jw_begin(&w, &b);
+	jw_int(&w, "line", (long long)lineno);
+	jw_str(&w, "error", why);
+	if (jw_end(&w) != 0) {
+		inkan_buf_free(&b);
+		return NULL;
+	}
+	return b.p;
 }
 
 static int
@@ -219,11 +219,7 @@ job_run(void *arg, struct inkan_resolver *r)
 	rc = inkan_spf_check(r, j->a, &j->q, &res);
 	if (rc != 0)
 		return rc;
-	json_t *o = result_json(&j->q, &res, j->a);
-
-	json_object_set_new(o, "line", json_integer((json_int_t)j->lineno));
-	j->out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-	json_decref(o);
+	j->out = result_line(&j->q, &res, j->a, j->lineno);
 	return j->out == NULL ? INKAN_ENOMEM : 0;
 }
 
@@ -248,7 +244,7 @@ job_done_at(struct batch *b, size_t i, int rc)
 
 	if (rc != 0) {
 		free(j->out);
-		j->out = job_error_json(j->lineno, NULL, inkan_strerror(rc));
+		j->out = job_error_json(j->lineno, inkan_strerror(rc));
 		b->failed++;
 	}
 	inkan_arena_free(j->a);
@@ -350,7 +346,7 @@ run_batch(struct check_opts *o)
 			struct job *j = &b.jobs[i];
 
 			if (j->bad != NULL) {
-				j->out = job_error_json(j->lineno, NULL, j->bad);
+				j->out = job_error_json(j->lineno, j->bad);
 				job_done_at(&b, i, 0);
 				continue;
 			}
@@ -384,7 +380,7 @@ run_batch(struct check_opts *o)
 		struct inkan_bulk_job bj = { job_run, job_done, j };
 
 		if (j->bad != NULL) {
-			j->out = job_error_json(j->lineno, NULL, j->bad);
+			j->out = job_error_json(j->lineno, j->bad);
 			j->done = true;
 			continue;
 		}
@@ -516,7 +512,13 @@ spf_check(int argc, char **argv)
 		rc = EXIT_SOFTWARE;
 	} else {
 		if (o.cli.json)
-			print_json(result_json(&q, &res, a));
+		{
+			char *line = result_line(&q, &res, a, 0);
+
+			if (line != NULL)
+				puts(line);
+			free(line);
+		}
 		else
 			print_text(&q, &res, a);
 		rc = verdict_exit[res.result];

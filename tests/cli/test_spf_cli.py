@@ -133,6 +133,17 @@ errs = [json.loads(l) for l in conc.splitlines() if "error" in json.loads(l)]
 tap(len(errs) == 30 and all(e.get("line") == 6 + 7 * i for i, e in enumerate(errs)),
     "batch: a bad line gives an error object naming the line", "%r" % errs[:2])
 
+# Invalid UTF-8 from the SMTP client must not drop a JSON member: it is
+# replaced by U+FFFD (RFC 8259 §8.1 wants UTF-8 text).
+rc, out, err = inkan("spf", "check", "--zone", ZONE, "--batch", "-",
+                     stdin=b"192.0.2.1 \xff@good.example h\xc3\xa9lo\n")
+try:
+    j = json.loads(out)
+except ValueError:
+    j = {}
+tap(j.get("sender") == "\ufffd@good.example" and j.get("helo") == "h\u00e9lo",
+    "batch: invalid UTF-8 becomes U+FFFD, valid UTF-8 is kept", out + err)
+
 
 def lint(domain):
     rc, out, err = inkan("spf", "lint", "--zone", ZONE, "--json", domain)
