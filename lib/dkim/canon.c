@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inkan/arena.h"
 #include "inkan/error.h"
+#include "inkan/limits.h"
 #include "dkim_int.h"
 
 void
@@ -290,4 +292,44 @@ inkan_dkim_canon_body(enum inkan_dkim_canon c, const char *body, size_t len,
 		r = inkan__bodyc_end(bc);
 	free(bc);
 	return r != 0 ? r : b->err;
+}
+
+int
+inkan__dkim_field_add(struct inkan_arena *a, struct inkan__dkim_field **f, size_t *n,
+    size_t *cap, const char *raw, size_t len)
+{
+	char *c;
+	size_t k = 0, nl;
+	const char *colon;
+
+	if (*n == INKAN_MSG_MAX_FIELDS)
+		return INKAN_ELIMIT;
+	if (len > INKAN_MSG_MAX_HEADER_BYTES)
+		return INKAN_ETOOBIG;
+	/* bare LF -> CRLF; at most doubles */
+	if ((c = inkan_arena_alloc(a, 2 * len + 1)) == NULL)
+		return INKAN_ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
+			c[k++] = '\r';
+		c[k++] = raw[i];
+	}
+	if (k >= 2 && c[k - 2] == '\r' && c[k - 1] == '\n')
+		k -= 2;
+	c[k] = '\0';
+	if (*n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 32;
+		struct inkan__dkim_field *nf = realloc(*f, nc * sizeof(*nf));
+
+		if (nf == NULL)
+			return INKAN_ENOMEM;
+		*f = nf;
+		*cap = nc;
+	}
+	colon = memchr(c, ':', k);
+	nl = colon ? (size_t)(colon - c) : 0;
+	while (nl > 0 && (c[nl - 1] == ' ' || c[nl - 1] == '\t'))
+		nl--;
+	(*f)[(*n)++] = (struct inkan__dkim_field){ c, k, { c, nl } };
+	return 0;
 }

@@ -77,4 +77,20 @@ bool inkan__keyrec_hash_ok(const struct inkan_dkim_keyrec *k, const char *hash);
 bool inkan__keyrec_service_ok(const struct inkan_dkim_keyrec *k);
 EVP_PKEY *inkan__key_pkey(const struct inkan_dkim_key *k);
 
+/* One header field as the signer and the verifier keep it: bare LF made
+ * CRLF, without the final CRLF, NUL-terminated, with its name (trailing
+ * WSP before the colon dropped; empty when there is no colon, so it never
+ * matches an h= entry). */
+struct inkan__dkim_field {
+	const char *raw;
+	size_t len;
+	struct inkan_slice name;
+};
+
+/* Append the raw field raw[0..len) to *f (n used, cap allocated; *f is
+ * malloc'd and grows by doubling, the text lives in a).  Enforces the
+ * INKAN_MSG_MAX_FIELDS and INKAN_MSG_MAX_HEADER_BYTES limits. */
+int inkan__dkim_field_add(struct inkan_arena *a, struct inkan__dkim_field **f, size_t *n,
+    size_t *cap, const char *raw, size_t len);
+
 #endif

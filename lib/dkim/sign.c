@@ -33,19 +33,13 @@ static const char *const if_present[] = {
 	"feedback-id", "autocrypt", "openpgp", NULL,
 };
 
-struct sfield {
-	const char *raw;
-	size_t len;
-	struct inkan_slice name;
-};
-
 struct inkan_dkim_sign {
 	struct inkan_arena *a;
 	struct inkan_dkim_key *const *keys;
 	size_t nkeys;
 	struct inkan_dkim_sign_opts o;
 	struct inkan_dkim_sig tmpl;	/* parsed template_value */
-	struct sfield *f;
+	struct inkan__dkim_field *f;
 	size_t nf, capf;
 	EVP_MD_CTX *md;
 	struct inkan__bodyc bc;
@@ -125,42 +119,9 @@ inkan_dkim_sign_free(struct inkan_dkim_sign *s)
 int
 inkan_dkim_sign_header(struct inkan_dkim_sign *s, const char *raw, size_t len)
 {
-	char *c;
-	size_t k = 0;
-
 	if (s->body_started)
 		return INKAN_EINVAL;
-	if (s->nf == INKAN_MSG_MAX_FIELDS)
-		return INKAN_ELIMIT;
-	if (len > INKAN_MSG_MAX_HEADER_BYTES)
-		return INKAN_ETOOBIG;
-	if ((c = inkan_arena_alloc(s->a, 2 * len + 1)) == NULL)
-		return INKAN_ENOMEM;
-	for (size_t i = 0; i < len; i++) {
-		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
-			c[k++] = '\r';
-		c[k++] = raw[i];
-	}
-	if (k >= 2 && c[k - 2] == '\r' && c[k - 1] == '\n')
-		k -= 2;
-	c[k] = '\0';
-	if (s->nf == s->capf) {
-		size_t nc = s->capf ? 2 * s->capf : 32;
-		struct sfield *nf = realloc(s->f, nc * sizeof(*nf));
-
-		if (nf == NULL)
-			return INKAN_ENOMEM;
-		s->f = nf;
-		s->capf = nc;
-	}
-	const char *colon = memchr(c, ':', k);
-	/* a line without a colon gets an empty name: never matched */
-	size_t nl = colon ? (size_t)(colon - c) : 0;
-
-	while (nl > 0 && (c[nl - 1] == ' ' || c[nl - 1] == '\t'))
-		nl--;
-	s->f[s->nf++] = (struct sfield){ c, k, { c, nl } };
-	return 0;
+	return inkan__dkim_field_add(s->a, &s->f, &s->nf, &s->capf, raw, len);
 }
 
 int

@@ -23,12 +23,6 @@
 #include "inkan/msg.h"
 #include "dkim_int.h"
 
-struct hfield {
-	const char *raw;	/* CRLF-normalised, without the final CRLF */
-	size_t len;
-	struct inkan_slice name;
-};
-
 struct vsig {
 	struct inkan_dkim_sig_result *res;
 	struct inkan_dkim_sig sig;
@@ -42,7 +36,7 @@ struct inkan_dkim_verify {
 	struct inkan_resolver *r;
 	struct inkan_arena *a;
 	struct inkan_dkim_verify_opts o;
-	struct hfield *f;
+	struct inkan__dkim_field *f;
 	size_t nf, capf;
 	bool header_done;
 	struct vsig *sigs;
@@ -111,43 +105,9 @@ inkan_dkim_verify_free(struct inkan_dkim_verify *v)
 int
 inkan_dkim_verify_header(struct inkan_dkim_verify *v, const char *raw, size_t len)
 {
-	char *c;
-	size_t k = 0;
-
 	if (v->header_done)
 		return INKAN_EINVAL;
-	if (v->nf == INKAN_MSG_MAX_FIELDS)
-		return INKAN_ELIMIT;
-	if (len > INKAN_MSG_MAX_HEADER_BYTES)
-		return INKAN_ETOOBIG;
-	/* bare LF -> CRLF; at most doubles */
-	if ((c = inkan_arena_alloc(v->a, 2 * len + 1)) == NULL)
-		return INKAN_ENOMEM;
-	for (size_t i = 0; i < len; i++) {
-		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
-			c[k++] = '\r';
-		c[k++] = raw[i];
-	}
-	if (k >= 2 && c[k - 2] == '\r' && c[k - 1] == '\n')
-		k -= 2;
-	c[k] = '\0';
-	if (v->nf == v->capf) {
-		size_t nc = v->capf ? 2 * v->capf : 32;
-		struct hfield *nf = realloc(v->f, nc * sizeof(*nf));
-
-		if (nf == NULL)
-			return INKAN_ENOMEM;
-		v->f = nf;
-		v->capf = nc;
-	}
-	const char *colon = memchr(c, ':', k);
-	/* a line without a colon gets an empty name: never matched */
-	size_t nl = colon ? (size_t)(colon - c) : 0;
-
-	while (nl > 0 && (c[nl - 1] == ' ' || c[nl - 1] == '\t'))
-		nl--;
-	v->f[v->nf++] = (struct hfield){ c, k, { c, nl } };
-	return 0;
+	return inkan__dkim_field_add(v->a, &v->f, &v->nf, &v->capf, raw, len);
 }
 
 int
@@ -171,14 +131,14 @@ borrow_field(struct inkan_dkim_verify *v, const struct inkan_msg_field *f)
 		k -= 2;
 	if (v->nf == v->capf) {
 		size_t nc = v->capf ? 2 * v->capf : 32;
-		struct hfield *nf = realloc(v->f, nc * sizeof(*nf));
+		struct inkan__dkim_field *nf = realloc(v->f, nc * sizeof(*nf));
 
 		if (nf == NULL)
 			return INKAN_ENOMEM;
 		v->f = nf;
 		v->capf = nc;
 	}
-	v->f[v->nf++] = (struct hfield){ f->raw.p, k, f->name };
+	v->f[v->nf++] = (struct inkan__dkim_field){ f->raw.p, k, f->name };
 	return 0;
 }
 
@@ -373,7 +333,7 @@ header_data(struct inkan_dkim_verify *v, const struct vsig *s, size_t self,
 		}
 	}
 	free(used);
-	const struct hfield *f = &v->f[self];
+	const struct inkan__dkim_field *f = &v->f[self];
 	const char *val = (const char *)memchr(f->raw, ':', f->len) + 1;
 	size_t vlen = f->len - (size_t)(val - f->raw);
 
@@ -452,7 +412,7 @@ check_sig(struct inkan_dkim_verify *v, struct vsig *s, size_t self)
 {
 	struct inkan_dkim_sig *sig = &s->sig;
 	struct inkan_dkim_sig_result *res = s->res;
-	const struct hfield *f = &v->f[self];
+	const struct inkan__dkim_field *f = &v->f[self];
 	const char *val = (const char *)memchr(f->raw, ':', f->len) + 1;
 	const char *why;
 	EVP_PKEY *pk, *owned;
