@@ -174,4 +174,9 @@
  * bounds the work of a single transaction. */
 #define INKAN_REPORT_MAX_ROWS		1000000
 
+/* Values kept per repeated field of one failure report (Reported-Domain,
+ * Reported-URI, Authentication-Results; RFC 5965 §3.2 sets no bound).  A
+ * real report has a handful; more is a crafted one. */
+#define INKAN_ARF_MAX_VALUES		64
+
 #endif

@@ -193,4 +193,46 @@ enum inkan_report_input inkan_report_sniff(const char *p, size_t len);
  * Returns 0 or INKAN_EMALFORMED. */
 int inkan_report_parse_datetime(const char *s, int64_t *out);
 
+/* ---- failure reports (RFC 9991, RFC 6591; ARF, RFC 5965) ----
+ *
+ * One failure report is one message: multipart/report with a
+ * message/feedback-report part (header fields) and, usually, the failed
+ * message or its headers (message/rfc822 or text/rfc822-headers).  Field
+ * values are unfolded (RFC 5322 §2.2.3) and trimmed; enumerations
+ * (Feedback-Type, Auth-Failure, Delivery-Result, Identity-Alignment) are
+ * lower-cased; absent fields are NULL. */
+struct inkan_arf_report {
+	const char *feedback_type;	/* auth-failure, abuse, ... */
+	const char *version;
+	const char *user_agent;
+	const char *original_mail_from;
+	const char *original_rcpt_to;	/* the first; others are dropped */
+	const char *original_envelope_id;
+	const char *arrival_date;	/* as written (Arrival-Date, or Received-Date) */
+	int64_t arrival;		/* seconds since the epoch; 0 if absent or unreadable */
+	const char *source_ip;		/* normalised text form when it parses */
+	const char *reporting_mta;	/* the name after "dns;" */
+	const char *auth_failure;
+	const char *delivery_result;
+	const char *identity_alignment;
+	const char *dkim_domain, *dkim_selector, *dkim_identity;
+	const char *incidents;
+	const char **reported_domain;
+	size_t nreported_domain;
+	const char **reported_uri;
+	size_t nreported_uri;
+	const char **authentication_results;
+	size_t nauthentication_results;
+	/* from the returned message or headers, NULL if none */
+	const char *orig_from, *orig_subject, *orig_message_id;
+	char digest[65];		/* SHA-256 (hex) of the report and returned parts:
+					   the same report ingested twice has the same one */
+};
+
+/* Parse the failure report in one RFC 5322 message (p/len, GMime).
+ * INKAN_ENOTFOUND if it has no message/feedback-report part (it is not a
+ * failure report), INKAN_EMALFORMED if that part has no Feedback-Type. */
+int inkan_arf_parse(struct inkan_arena *a, const char *p, size_t len,
+    struct inkan_arf_report *out, struct inkan_report_diag *diag);
+
 #endif

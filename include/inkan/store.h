@@ -35,6 +35,11 @@ void inkan_store_close(struct inkan_store *st);
 int inkan_store_put_report(struct inkan_store *st, const struct inkan_report *r,
     const char *source, enum inkan_store_outcome *outcome);
 
+/* Store one failure report (RFC 9991 / RFC 6591), keyed by its digest:
+ * the same report again is INKAN_STORE_DUPLICATE.  0 or INKAN_EIO. */
+int inkan_store_put_failure(struct inkan_store *st, const struct inkan_arf_report *r,
+    const char *source, enum inkan_store_outcome *outcome);
+
 /* Record that source was set aside and why (kept once per source+reason). */
 int inkan_store_put_setaside(struct inkan_store *st, const char *source,
     const char *reason);

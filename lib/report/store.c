@@ -37,6 +37,22 @@
  *       additional_information, failure_reason_code, failed_session_count)
  *   setaside(source, reason, first_ts) UNIQUE(source, reason)
  *
+ * Version 2 adds the failure reports (RFC 9991 / RFC 6591, ARF):
+ *
+ *   dmarc_failure(id, digest, feedback_type, version, user_agent,
+ *       original_mail_from, original_rcpt_to, original_envelope_id,
+ *       arrival_date, arrival_ts, source_ip, reporting_mta, domain,
+ *       reported_domain, reported_uri, authentication_results,
+ *       auth_failure, delivery_result, identity_alignment, dkim_domain,
+ *       dkim_selector, dkim_identity, incidents, orig_from, orig_subject,
+ *       orig_message_id, source, ingested_ts)
+ *                                     UNIQUE(digest): a failure report has
+ *                                     no id, so the SHA-256 of its report
+ *                                     and returned parts stands for one;
+ *                                     domain is the first Reported-Domain,
+ *                                     the list fields are joined by
+ *                                     newlines
+ *
  * Migrations: migrations[i] takes a file from version i to i+1; opening
  * runs the missing ones, each in its own transaction.  A file from a
  * newer inkan (version above ours) is refused, not downgraded.
@@ -96,6 +112,16 @@ static const char *const migrations[] = {
 	" failed_session_count INTEGER NOT NULL);"
 	"CREATE TABLE setaside(source TEXT NOT NULL, reason TEXT NOT NULL,"
 	" first_ts INTEGER NOT NULL, UNIQUE(source, reason));",
+	/* 1 -> 2 */
+	"CREATE TABLE dmarc_failure(id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE,"
+	" feedback_type TEXT NOT NULL, version TEXT, user_agent TEXT, original_mail_from TEXT,"
+	" original_rcpt_to TEXT, original_envelope_id TEXT, arrival_date TEXT,"
+	" arrival_ts INTEGER NOT NULL, source_ip TEXT, reporting_mta TEXT, domain TEXT,"
+	" reported_domain TEXT, reported_uri TEXT, authentication_results TEXT,"
+	" auth_failure TEXT, delivery_result TEXT, identity_alignment TEXT, dkim_domain TEXT,"
+	" dkim_selector TEXT, dkim_identity TEXT, incidents TEXT, orig_from TEXT,"
+	" orig_subject TEXT, orig_message_id TEXT, source TEXT, ingested_ts INTEGER NOT NULL);"
+	"CREATE INDEX dmarc_failure_domain ON dmarc_failure(domain, arrival_ts);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -386,4 +412,46 @@ inkan_store_put_setaside(struct inkan_store *s, const char *source, const char *
 	exec(&w, "INSERT INTO setaside VALUES(?,?,?) ON CONFLICT DO NOTHING", "tti",
 	    source, reason, (sqlite3_int64)time(NULL));
 	return w.rc == SQLITE_OK ? 0 : INKAN_EIO;
+}
+
+int
+inkan_store_put_failure(struct inkan_store *s, const struct inkan_arf_report *r,
+    const char *source, enum inkan_store_outcome *outcome)
+{
+	struct wr w = { s->db, SQLITE_OK };
+	char *rd = join(r->reported_domain, r->nreported_domain);
+	char *ru = join(r->reported_uri, r->nreported_uri);
+	char *ar = join(r->authentication_results, r->nauthentication_results);
+	sqlite3_int64 id;
+
+	if ((r->nreported_domain && rd == NULL) || (r->nreported_uri && ru == NULL) ||
+	    (r->nauthentication_results && ar == NULL)) {
+		free(rd);
+		free(ru);
+		free(ar);
+		return INKAN_ENOMEM;
+	}
+	/* one statement: atomic by itself, no explicit transaction needed */
+	id = exec(&w, "INSERT INTO dmarc_failure(digest, feedback_type, version, user_agent,"
+	    " original_mail_from, original_rcpt_to, original_envelope_id, arrival_date,"
+	    " arrival_ts, source_ip, reporting_mta, domain, reported_domain, reported_uri,"
+	    " authentication_results, auth_failure, delivery_result, identity_alignment,"
+	    " dkim_domain, dkim_selector, dkim_identity, incidents, orig_from, orig_subject,"
+	    " orig_message_id, source, ingested_ts) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+	    "?,?,?,?,?,?,?,?,?) ON CONFLICT(digest) DO NOTHING",
+	    "tttttttt" "i" "ttttttttttttttttt" "i",
+	    r->digest, r->feedback_type, r->version, r->user_agent, r->original_mail_from,
+	    r->original_rcpt_to, r->original_envelope_id, r->arrival_date,
+	    (sqlite3_int64)r->arrival, r->source_ip, r->reporting_mta,
+	    r->nreported_domain > 0 ? r->reported_domain[0] : NULL, rd, ru, ar,
+	    r->auth_failure, r->delivery_result, r->identity_alignment, r->dkim_domain,
+	    r->dkim_selector, r->dkim_identity, r->incidents, r->orig_from, r->orig_subject,
+	    r->orig_message_id, source, (sqlite3_int64)time(NULL));
+	free(rd);
+	free(ru);
+	free(ar);
+	if (w.rc != SQLITE_OK)
+		return INKAN_EIO;
+	*outcome = id != 0 ? INKAN_STORE_STORED : INKAN_STORE_DUPLICATE;
+	return 0;
 }

@@ -22,6 +22,7 @@
 
 #define DROWS \
 	"WITH rws AS (SELECT w.*, r.org_name AS org_name, r.begin_ts AS begin_ts," \
+	" r.domain AS policy_domain, r.adkim AS adkim, r.aspf AS aspf," \
 	" (w.dkim = 'pass' OR w.spf = 'pass') AS ok FROM dmarc_row w" \
 	" JOIN dmarc_report r ON r.id = w.report" \
 	" WHERE (?1 IS NULL OR r.domain = ?1) AND r.end_ts >= ?2) "
@@ -31,6 +32,9 @@
 	"WITH pol AS (SELECT p.*, r.org_name AS org_name FROM tlsrpt_policy p" \
 	" JOIN tlsrpt_report r ON r.id = p.report" \
 	" WHERE (?1 IS NULL OR p.policy_domain = ?1) AND r.end_ts >= ?2) "
+#define FREP \
+	"WITH fr AS (SELECT * FROM dmarc_failure WHERE (?1 IS NULL OR domain = ?1)" \
+	" AND coalesce(nullif(arrival_ts, 0), ingested_ts) >= ?2) "
 #define PASSFAIL \
 	" sum(count) AS messages, sum(CASE WHEN ok THEN count ELSE 0 END) AS pass," \
 	" sum(CASE WHEN ok THEN 0 ELSE count END) AS fail," \
@@ -102,7 +106,7 @@ inkan_store_summary(struct inkan_store *s, const struct inkan_store_filter *f, c
 {
 	struct inkan_store_filter none = { 0 };
 	struct q q = { s->db, f != NULL ? f : &none, 0 };
-	json_t *doc, *dmarc, *tls;
+	json_t *doc, *dmarc, *tls, *fail;
 
 	*out = NULL;
 	sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
@@ -134,7 +138,8 @@ inkan_store_summary(struct inkan_store *s, const struct inkan_store_filter *f, c
 		    " sum(CASE WHEN disposition = 'quarantine' THEN count ELSE 0 END)"
 		    "  AS disposition_quarantine,"
 		    " sum(CASE WHEN disposition = 'reject' THEN count ELSE 0 END) AS disposition_reject,"
-		    " group_concat(DISTINCT header_from) AS header_from"
+		    " group_concat(DISTINCT header_from) AS header_from,"
+		    " group_concat(DISTINCT policy_domain) AS policy_domains"
 		    " FROM rws GROUP BY source_ip ORDER BY messages DESC, source_ip", false));
 		json_object_set_new(dmarc, "failing_sources", query(&q, DROWS
 		    "SELECT source_ip," PASSFAIL " FROM rws GROUP BY source_ip"
@@ -144,6 +149,22 @@ inkan_store_summary(struct inkan_store *s, const struct inkan_store_filter *f, c
 		    " FROM rws JOIN dmarc_auth a ON a.row = rws.id AND a.method = 'dkim'"
 		    " AND a.result = 'pass' WHERE rws.dkim = 'fail'"
 		    " GROUP BY 1, 2, 3 ORDER BY messages DESC LIMIT ?3", false));
+		/* Failing rows with the raw results that did pass: what the
+		 * p=none -> p=reject advice is made of (a pass here did not
+		 * align, or the row would not be failing). */
+		json_object_set_new(dmarc, "failing_auth", query(&q, DROWS
+		    ", fa AS (SELECT rws.*,"
+		    " (SELECT group_concat(DISTINCT lower(a.domain)) FROM dmarc_auth a"
+		    "  WHERE a.row = rws.id AND a.method = 'dkim' AND a.result = 'pass')"
+		    "  AS dkim_pass_domains,"
+		    " (SELECT group_concat(DISTINCT lower(a.domain)) FROM dmarc_auth a"
+		    "  WHERE a.row = rws.id AND a.method = 'spf' AND a.result = 'pass')"
+		    "  AS spf_pass_domains"
+		    " FROM rws WHERE NOT ok)"
+		    " SELECT source_ip, policy_domain, coalesce(header_from, policy_domain)"
+		    " AS header_from, adkim, aspf, dkim_pass_domains, spf_pass_domains,"
+		    " sum(count) AS messages FROM fa GROUP BY 1, 2, 3, 4, 5, 6, 7"
+		    " ORDER BY messages DESC, 1, 2, 3", false));
 		json_object_set_new(dmarc, "by_day", query(&q, DROWS
 		    "SELECT date(begin_ts, 'unixepoch') AS day," PASSFAIL
 		    " FROM rws GROUP BY day ORDER BY day", false));
@@ -170,9 +191,22 @@ inkan_store_summary(struct inkan_store *s, const struct inkan_store_filter *f, c
 		    " FROM tlsrpt_failure f JOIN pol ON pol.id = f.policy"
 		    " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?3", false));
 	}
+	fail = query(&q, FREP "SELECT count(*) AS reports FROM fr", true);
+	if (fail != NULL) {
+		json_object_set_new(fail, "by_type", query(&q, FREP
+		    "SELECT feedback_type, auth_failure, count(*) AS reports FROM fr"
+		    " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2", false));
+		json_object_set_new(fail, "by_domain", query(&q, FREP
+		    "SELECT domain, count(*) AS reports FROM fr GROUP BY 1 ORDER BY 2 DESC, 1",
+		    false));
+		json_object_set_new(fail, "by_source", query(&q, FREP
+		    "SELECT source_ip, count(*) AS reports FROM fr GROUP BY 1"
+		    " ORDER BY 2 DESC, 1 LIMIT ?3", false));
+	}
 	doc = json_object();
 	json_object_set_new(doc, "dmarc", dmarc != NULL ? dmarc : json_null());
 	json_object_set_new(doc, "tlsrpt", tls != NULL ? tls : json_null());
+	json_object_set_new(doc, "failure", fail != NULL ? fail : json_null());
 	json_object_set_new(doc, "setaside", query(&q,
 	    "SELECT count(*) AS inputs FROM setaside", true));
 	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);

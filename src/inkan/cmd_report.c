@@ -11,6 +11,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,9 +20,13 @@
 
 #include "cli.h"
 #include "inkan/arena.h"
+#include "inkan/dname.h"
+#include "inkan/dns.h"
 #include "inkan/error.h"
+#include "inkan/ip.h"
 #include "inkan/limits.h"
 #include "inkan/report.h"
+#include "inkan/spf.h"
 #include "inkan/store.h"
 
 #define EXIT_SETASIDE	1	/* some input was set aside */
@@ -31,6 +37,7 @@ enum {
 	OPT_DOMAIN,
 	OPT_SINCE,
 	OPT_TOP,
+	OPT_NO_DNS,
 };
 
 static const struct option longopts[] = {
@@ -38,17 +45,19 @@ static const struct option longopts[] = {
 	{ "domain", required_argument, NULL, OPT_DOMAIN },
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "top", required_argument, NULL, OPT_TOP },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, 'h' },
+	{ "no-dns", no_argument, NULL, OPT_NO_DNS },
+	CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char report_help[] =
 "usage: inkan report ingest --db FILE [--json] PATH...\n"
 "       inkan report summary --db FILE [--domain D] [--since DATE] [--top N] [--json]\n"
+"                            [--no-dns] [DNS options]\n"
 "       inkan report parse [--json] PATH...\n"
 "\n"
-"ingest   store the DMARC aggregate and TLS-RPT reports found in PATHs: report\n"
+"ingest   store the DMARC aggregate, DMARC failure (ARF) and TLS-RPT reports\n"
+"         found in PATHs: report\n"
 "         files (XML, JSON, gzip, zip, by content), e-mails, mboxes,\n"
 "         directories and Maildirs; '-' reads standard input.  Prints per\n"
 "         report: stored, duplicate (same organisation and report id), or\n"
@@ -57,9 +66,16 @@ static const char report_help[] =
 "         source IP and day, failing sources, DKIM passing without alignment;\n"
 "         TLS-RPT sessions per policy and MX, failures by result type.\n"
 "         --since YYYY-MM-DD keeps reports whose range ends on or after it.\n"
+"         Each source IP gets its PTR name and whether the policy domain's\n"
+"         SPF record authorises it (check_host for postmaster@DOMAIN);\n"
+"         --no-dns skips these lookups.  Advice lists the legitimate-looking\n"
+"         sources (SPF-authorised, or DKIM-passing with the domain) that still\n"
+"         fail DMARC, and why: fix them before moving from p=none to p=reject.\n"
 "parse    print the reports in PATHs as JSON without storing them.\n"
 "\n"
-"Exit status: 0 done, 1 some input was set aside, 64 usage, 74 store error.\n";
+"\n" CLI_COMMON_HELP
+"\nExit status: 0 done, 1 some input was set aside, 64 usage, 69 resolver,\n"
+"74 store error.\n";
 
 struct ctx {
 	struct cli cli;
@@ -68,6 +84,7 @@ struct ctx {
 	int64_t since;
 	int top;
 	bool json;
+	bool no_dns;
 	bool parse_only;
 	struct inkan_store *store;
 	json_t *results;	/* --json: one object per report or input */
@@ -287,12 +304,92 @@ on_part(void *vp, const char *name, const char *p, size_t len)
 	return rc;
 }
 
+static json_t *
+arf_json(const struct inkan_arf_report *r)
+{
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o,"
+	    " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}",
+	    "kind", "failure", "feedback_type", jstr(r->feedback_type),
+	    "version", jstr(r->version), "user_agent", jstr(r->user_agent),
+	    "original_mail_from", jstr(r->original_mail_from),
+	    "original_rcpt_to", jstr(r->original_rcpt_to),
+	    "original_envelope_id", jstr(r->original_envelope_id),
+	    "arrival_date", jstr(r->arrival_date), "arrival", (json_int_t)r->arrival,
+	    "source_ip", jstr(r->source_ip), "reporting_mta", jstr(r->reporting_mta),
+	    "auth_failure", jstr(r->auth_failure), "delivery_result", jstr(r->delivery_result),
+	    "identity_alignment", jstr(r->identity_alignment),
+	    "dkim_domain", jstr(r->dkim_domain), "dkim_selector", jstr(r->dkim_selector),
+	    "dkim_identity", jstr(r->dkim_identity), "incidents", jstr(r->incidents),
+	    "reported_domain", strs_json(r->reported_domain, r->nreported_domain),
+	    "reported_uri", strs_json(r->reported_uri, r->nreported_uri),
+	    "authentication_results", strs_json(r->authentication_results,
+	    r->nauthentication_results),
+	    "orig_from", jstr(r->orig_from), "orig_subject", jstr(r->orig_subject),
+	    "digest", r->digest);
+}
+
+/* A failure report (RFC 9991 / RFC 6591) is a whole message: parse and
+ * store it.  Returns INKAN_ENOTFOUND when p is not one. */
+static int
+one_failure(struct ctx *c, const char *label, const char *p, size_t len)
+{
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_report_diag d = { "" };
+	struct inkan_arf_report r;
+	enum inkan_store_outcome oc;
+	int rc;
+
+	if (a == NULL)
+		return INKAN_ENOMEM;
+	rc = inkan_arf_parse(a, p, len, &r, &d);
+	if (rc == INKAN_ENOTFOUND || rc == INKAN_ENOMEM) {
+		inkan_arena_free(a);
+		return rc;
+	}
+	if (rc != 0) {
+		set_aside(c, label, d.why[0] ? d.why : inkan_strerror(rc));
+	} else if (c->parse_only) {
+		json_t *o = arf_json(&r);
+		json_object_set_new(o, "input", json_string(label));
+		json_array_append_new(c->parsed, o);
+		c->stored++;
+	} else if ((rc = inkan_store_put_failure(c->store, &r, label, &oc)) != 0) {
+		cli_error(&c->cli, "%s: cannot store the failure report: %s", label,
+		    inkan_strerror(rc));
+		c->fatal = EXIT_STORE;
+	} else {
+		const char *what = oc == INKAN_STORE_STORED ? "stored" : "duplicate";
+
+		if (oc == INKAN_STORE_STORED)
+			c->stored++;
+		else
+			c->duplicate++;
+		if (c->json) {
+			json_array_append_new(c->results, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}",
+			    "input", label, "outcome", what, "kind", "failure",
+			    "feedback_type", r.feedback_type, "source_ip", jstr(r.source_ip),
+			    "domain", r.nreported_domain > 0 ? json_string(r.reported_domain[0]) :
+			    json_null()));
+		} else {
+			printf("%-9s %s: failure report (%s) for %s from %s\n", what, label,
+			    r.feedback_type, r.nreported_domain > 0 ? r.reported_domain[0] : "-",
+			    r.source_ip != NULL ? r.source_ip : "-");
+		}
+	}
+	inkan_arena_free(a);
+	return c->fatal ? -1 : 0;
+}
+
 static int
 one_message(struct ctx *c, const char *label, const char *p, size_t len)
 {
 	struct part_ctx pc = { c, label };
 	struct inkan_report_diag d = { "" };
-	int rc = inkan_report_mime_each(p, len, on_part, &pc, &d);
+	int rc = one_failure(c, label, p, len);
+
+	if (rc != INKAN_ENOTFOUND)
+		return rc;
+	rc = inkan_report_mime_each(p, len, on_part, &pc, &d);
 
 	if (rc == INKAN_EMALFORMED || rc == INKAN_ENOTFOUND || rc == INKAN_ETOOBIG) {
 		set_aside(c, label, d.why);
@@ -501,6 +598,7 @@ static void
 print_summary(json_t *doc)
 {
 	json_t *d = json_object_get(doc, "dmarc"), *t = json_object_get(doc, "tlsrpt"), *v;
+	json_t *f = json_object_get(doc, "failure");
 	size_t i;
 
 	printf("DMARC: %lld reports, %lld messages, %lld pass, %lld fail (%.1f%% pass)\n",
@@ -512,22 +610,52 @@ print_summary(json_t *doc)
 		printf("  %-32s %8lld %10lld %10lld %6.1f%%\n", js(v, "org_name"),
 		    (long long)ji(v, "reports"), (long long)ji(v, "messages"),
 		    (long long)ji(v, "fail"), json_number_value(json_object_get(v, "pass_rate")));
-	printf("\nSources failing most:\n  %-40s %10s %10s %7s\n", "source IP", "messages",
-	    "fail", "pass%");
-	json_array_foreach(json_object_get(d, "failing_sources"), i, v)
-		printf("  %-40s %10lld %10lld %6.1f%%\n", js(v, "source_ip"),
+	printf("\nSources failing most:\n  %-40s %10s %10s %7s  %-4s %s\n", "source IP",
+	    "messages", "fail", "pass%", "spf", "PTR");
+	json_array_foreach(json_object_get(d, "failing_sources"), i, v) {
+		json_t *src = NULL, *x;
+		size_t k;
+
+		json_array_foreach(json_object_get(d, "by_source"), k, x)
+			if (json_equal(json_object_get(x, "source_ip"), json_object_get(v, "source_ip")))
+				src = x;
+		x = json_object_get(src, "spf_authorized");
+		printf("  %-40s %10lld %10lld %6.1f%%  %-4s %s\n", js(v, "source_ip"),
 		    (long long)ji(v, "messages"), (long long)ji(v, "fail"),
-		    json_number_value(json_object_get(v, "pass_rate")));
+		    json_number_value(json_object_get(v, "pass_rate")),
+		    json_is_true(x) ? "yes" : json_is_false(x) ? "no" : "-", js(src, "ptr"));
+	}
 	if (json_array_size(json_object_get(d, "dkim_not_aligned")) > 0) {
 		printf("\nDKIM passes but does not align (third-party signatures):\n");
 		json_array_foreach(json_object_get(d, "dkim_not_aligned"), i, v)
 			printf("  %-40s d=%s for %s: %lld messages\n", js(v, "source_ip"),
 			    js(v, "dkim_domain"), js(v, "header_from"), (long long)ji(v, "messages"));
 	}
+	if (json_array_size(json_object_get(d, "advice")) > 0) {
+		printf("\nBefore moving from p=none to p=reject, fix these legitimate-looking"
+		    " sources:\n");
+		json_array_foreach(json_object_get(d, "advice"), i, v) {
+			json_t *r;
+			size_t k;
+
+			printf("  %s (%s) From: %s, %lld messages failing%s\n", js(v, "source_ip"),
+			    js(v, "ptr"), js(v, "header_from"), (long long)ji(v, "messages"),
+			    json_is_true(json_object_get(v, "spf_authorized")) ?
+			    ", SPF-authorised" : "");
+			json_array_foreach(json_object_get(v, "reasons"), k, r)
+				printf("    - %s\n", json_string_value(r));
+		}
+	}
 	printf("\nPer day:\n");
 	json_array_foreach(json_object_get(d, "by_day"), i, v)
 		printf("  %s %10lld messages %6.1f%% pass\n", js(v, "day"),
 		    (long long)ji(v, "messages"), json_number_value(json_object_get(v, "pass_rate")));
+	printf("\nDMARC failure reports: %lld\n", (long long)ji(f, "reports"));
+	json_array_foreach(json_object_get(f, "by_type"), i, v)
+		printf("  %-16s %-16s %10lld\n", js(v, "feedback_type"), js(v, "auth_failure"),
+		    (long long)ji(v, "reports"));
+	json_array_foreach(json_object_get(f, "by_domain"), i, v)
+		printf("  for %-40s %10lld\n", js(v, "domain"), (long long)ji(v, "reports"));
 	printf("\nTLS-RPT: %lld reports, %lld successful sessions, %lld failed sessions\n",
 	    (long long)ji(t, "reports"), (long long)ji(t, "successful_sessions"),
 	    (long long)ji(t, "failed_sessions"));
@@ -541,6 +669,269 @@ print_summary(json_t *doc)
 			printf("  %-32s %10lld sessions\n", js(v, "result_type"),
 			    (long long)ji(v, "sessions"));
 	}
+}
+
+
+/* ---- who the sources are (DNS) and the p=none -> p=reject advice ---- */
+
+static json_t *
+or_null(json_t *v)
+{
+	return v != NULL ? json_incref(v) : json_null();
+}
+
+/* --no-dns: the fields are there, unknown. */
+static void
+annotate_unknown(json_t *doc)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(doc, "dmarc"), "by_source"), i, v) {
+		json_object_set_new(v, "ptr", json_null());
+		json_object_set_new(v, "spf_authorized", json_null());
+	}
+}
+
+/* The first PTR name of ip, or NULL (none, or DNS failed). */
+static const char *
+ptr_name(struct inkan_resolver *r, struct inkan_arena *a, const struct inkan_ip *ip)
+{
+	struct inkan_dns_answer ans;
+	char *rev = inkan_ip_reverse_name(a, ip), *name;
+
+	if (rev == NULL || inkan_dns_query(r, a, rev, INKAN_DNS_PTR, &ans) != 0 ||
+	    ans.status != INKAN_DNS_OK || ans.nrr == 0 ||
+	    inkan_dns_rr_name(a, &ans.rr[0], &name) != 0)
+		return NULL;
+	return name;
+}
+
+/* check_host(ip, domain, "postmaster@domain") (RFC 7208 §4): is ip one of
+ * the domain's own senders?  The verdict name, or NULL on an error. */
+static const char *
+spf_verdict(struct inkan_resolver *r, struct inkan_arena *a, const struct inkan_ip *ip,
+    const char *domain)
+{
+	struct inkan_spf_query q;
+	struct inkan_spf_result res;
+	char *sender;
+
+	memset(&q, 0, sizeof(q));
+	q.ip = *ip;
+	sender = inkan_arena_alloc(a, strlen(domain) + sizeof("postmaster@"));
+	if (sender == NULL)
+		return NULL;
+	strcpy(sender, "postmaster@");
+	strcat(sender, domain);
+	q.sender = sender;
+	q.helo = domain;
+	q.scope = INKAN_SPF_SCOPE_MFROM;
+	if (inkan_spf_check(r, a, &q, &res) != 0)
+		return NULL;
+	return inkan_spf_verdict_name(res.result);
+}
+
+/* Add ptr, spf (verdict per policy domain) and spf_authorized (true when
+ * some policy domain's SPF passes the IP; null when no verdict could be
+ * had) to every dmarc.by_source entry.  Returns 0 or an exit code. */
+static int
+annotate_sources(struct ctx *c, json_t *doc)
+{
+	json_t *v, *src = json_object_get(json_object_get(doc, "dmarc"), "by_source");
+	struct inkan_arena *a;
+	size_t i;
+	int rc;
+
+	if ((rc = cli_resolver_open(&c->cli)) != 0) {
+		cli_resolver_close(&c->cli);
+		return rc;
+	}
+	if ((a = inkan_arena_new()) == NULL) {
+		cli_resolver_close(&c->cli);
+		return EXIT_SOFTWARE;
+	}
+	json_array_foreach(src, i, v) {
+		const char *ipstr = json_string_value(json_object_get(v, "source_ip"));
+		const char *doms = json_string_value(json_object_get(v, "policy_domains"));
+		json_t *spf = json_object(), *auth = json_null();
+		struct inkan_ip ip;
+		const char *ptr = NULL;
+
+		if (ipstr != NULL && inkan_ip_parse(ipstr, strlen(ipstr), &ip) == 0) {
+			ptr = ptr_name(c->cli.cache, a, &ip);
+			for (const char *d = doms; d != NULL && *d != '\0';) {
+				size_t n = strcspn(d, ",");
+				char *dom = inkan_arena_strndup(a, d, n);
+				const char *verdict = dom != NULL ? spf_verdict(c->cli.cache, a, &ip,
+				    dom) : NULL;
+
+				if (dom != NULL)
+					json_object_set_new(spf, dom, verdict != NULL ?
+					    json_string(verdict) : json_null());
+				if (verdict != NULL && strcmp(verdict, "pass") == 0)
+					auth = json_true();
+				else if (verdict != NULL && json_is_null(auth) &&
+				    strcmp(verdict, "temperror") != 0)
+					auth = json_false();
+				d += n;
+				if (*d == ',')
+					d++;
+			}
+		}
+		json_object_set_new(v, "ptr", ptr != NULL ? json_string(ptr) : json_null());
+		json_object_set_new(v, "spf", spf);
+		json_object_set_new(v, "spf_authorized", auth);
+		inkan_arena_reset(a);
+	}
+	inkan_arena_free(a);
+	cli_resolver_close(&c->cli);
+	return 0;
+}
+
+/* a and b are the same domain or one is under the other: the part of DMARC
+ * alignment (RFC 7489 §3.1) that needs no public suffix list.  Used only to
+ * word the advice; whether a row aligned is the reporter's verdict. */
+static bool
+related(const char *a, const char *b)
+{
+	size_t al = strlen(a), bl = strlen(b);
+
+	return inkan_dname_equal(a, al, b, bl) || inkan_dname_is_sub(a, al, b, bl) ||
+	    inkan_dname_is_sub(b, bl, a, al);
+}
+
+static bool
+list_has_related(const char *list, const char *dom)
+{
+	char buf[256];
+
+	for (const char *d = list; d != NULL && *d != '\0';) {
+		size_t n = strcspn(d, ",");
+
+		if (n < sizeof(buf)) {
+			memcpy(buf, d, n);
+			buf[n] = '\0';
+			if (related(buf, dom))
+				return true;
+		}
+		d += n;
+		if (*d == ',')
+			d++;
+	}
+	return false;
+}
+
+static void
+add_reason(json_t *reasons, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+add_reason(json_t *reasons, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_array_append_new(reasons, json_string(buf));
+}
+
+/* Why a failing row's raw results did not make DMARC pass (RFC 7489 §3.1,
+ * §4.2: only a pass *aligned* with the From: domain counts). */
+static void
+explain_list(json_t *reasons, const char *method, const char *list, const char *hf,
+    const char *strict)
+{
+	char buf[256];
+	bool is_dkim = strcmp(method, "dkim") == 0;
+
+	for (const char *d = list; d != NULL && *d != '\0';) {
+		size_t n = strcspn(d, ",");
+
+		if (n < sizeof(buf)) {
+			memcpy(buf, d, n);
+			buf[n] = '\0';
+			if (related(buf, hf) && strict != NULL && strcmp(strict, "s") == 0)
+				add_reason(reasons, is_dkim ?
+				    "DKIM passes with d=%s, but adkim=s wants exactly %s" :
+				    "SPF passes for %s, but aspf=s wants exactly %s", buf, hf);
+			else if (is_dkim)
+				add_reason(reasons, "DKIM passes only with d=%s, which does not"
+				    " align with From: %s; sign with d=%s (or a subdomain)",
+				    buf, hf, hf);
+			else
+				add_reason(reasons, "SPF passes only for envelope domain %s, which"
+				    " does not align with From: %s; use a bounce address under %s",
+				    buf, hf, hf);
+		}
+		d += n;
+		if (*d == ',')
+			d++;
+	}
+}
+
+/* dmarc.advice: the failing rows of legitimate-looking sources (the
+ * policy domain's SPF authorises the IP, or DKIM passes with a d= related
+ * to the From: domain) with the reasons they fail.  These are what would
+ * be lost at p=reject; everything else failing is likely spoofing or
+ * forwarding. */
+static void
+build_advice(json_t *doc, int top)
+{
+	json_t *d = json_object_get(doc, "dmarc"), *advice = json_array(), *v, *w;
+	json_t *bysrc = json_object();
+	size_t i;
+
+	if (d == NULL || !json_is_object(d)) {
+		json_decref(advice);
+		json_decref(bysrc);
+		return;
+	}
+	json_array_foreach(json_object_get(d, "by_source"), i, v) {
+		const char *ip = json_string_value(json_object_get(v, "source_ip"));
+		if (ip != NULL)
+			json_object_set(bysrc, ip, v);
+	}
+	json_array_foreach(json_object_get(d, "failing_auth"), i, v) {
+		const char *ip = json_string_value(json_object_get(v, "source_ip"));
+		const char *pd = json_string_value(json_object_get(v, "policy_domain"));
+		const char *hf = json_string_value(json_object_get(v, "header_from"));
+		const char *dk = json_string_value(json_object_get(v, "dkim_pass_domains"));
+		const char *sp = json_string_value(json_object_get(v, "spf_pass_domains"));
+		json_t *spfv, *reasons, *src = ip != NULL ? json_object_get(bysrc, ip) : NULL;
+		bool authorized;
+
+		if (ip == NULL || pd == NULL || hf == NULL)
+			continue;
+		spfv = json_object_get(json_object_get(src, "spf"), pd);
+		authorized = json_is_string(spfv) && strcmp(json_string_value(spfv), "pass") == 0;
+		if (!authorized && !list_has_related(dk, hf) && !list_has_related(dk, pd))
+			continue;
+		if (top > 0 && json_array_size(advice) >= (size_t)top)
+			break;
+		reasons = json_array();
+		explain_list(reasons, "dkim", dk, hf,
+		    json_string_value(json_object_get(v, "adkim")));
+		explain_list(reasons, "spf", sp, hf,
+		    json_string_value(json_object_get(v, "aspf")));
+		if (dk == NULL)
+			add_reason(reasons, "no DKIM signature passes; sign with d=%s", hf);
+		if (authorized && sp == NULL)
+			add_reason(reasons, "the IP is in %s's SPF record, but SPF did not pass"
+			    " for the envelope sender (a bounce address elsewhere, or"
+			    " forwarded)", pd);
+		w = json_pack("{s:s, s:o, s:s, s:s, s:O, s:O, s:o}", "source_ip", ip,
+		    "ptr", or_null(json_object_get(src, "ptr")),
+		    "policy_domain", pd, "header_from", hf,
+		    "messages", json_object_get(v, "messages"),
+		    "spf_authorized", authorized ? json_true() : json_false(),
+		    "reasons", reasons);
+		if (w != NULL)
+			json_array_append_new(advice, w);
+	}
+	json_object_set_new(d, "advice", advice);
+	json_decref(bysrc);
 }
 
 static int
@@ -565,13 +956,26 @@ cmd_summary(struct ctx *c, int argc, char **argv)
 		cli_error(&c->cli, "summary failed: %s", inkan_strerror(rc));
 		return EXIT_STORE;
 	}
-	if (c->json) {
-		puts(text);
-	} else if ((doc = json_loads(text, 0, NULL)) != NULL) {
-		print_summary(doc);
-		json_decref(doc);
-	}
+	doc = json_loads(text, 0, NULL);
 	free(text);
+	if (doc == NULL) {
+		cli_error(&c->cli, "summary failed: bad JSON from the store");
+		return EXIT_SOFTWARE;
+	}
+	if (c->no_dns)
+		annotate_unknown(doc);
+	else if ((rc = annotate_sources(c, doc)) != 0) {
+		json_decref(doc);
+		return rc;
+	}
+	build_advice(doc, c->top > 0 ? c->top : 10);
+	if (c->json) {
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	} else {
+		print_summary(doc);
+	}
+	json_decref(doc);
 	return 0;
 }
 
@@ -638,7 +1042,16 @@ cmd_report(int argc, char **argv)
 		case OPT_JSON:
 			c.json = true;
 			break;
+		case OPT_NO_DNS:
+			c.no_dns = true;
+			break;
 		default:
+			switch (cli_common_opt(&c.cli, ch, optarg)) {
+			case 1:
+				continue;
+			case -1:
+				return EXIT_USAGE;
+			}
 			return cli_usage_error(&c.cli, "bad option");
 		}
 	}

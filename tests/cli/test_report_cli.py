@@ -80,8 +80,166 @@ def run(*args, stdin=None):
 
 
 def summary(db, *extra):
+    if "--zone" not in extra:   # no live DNS in tests
+        extra = extra + ("--no-dns",) if "--no-dns" not in extra else extra
     rc, out, err = run("summary", "--db", db, "--json", *extra)
     return json.loads(out) if rc == 0 else {"rc": rc, "err": err}
+
+
+# --- PTR names, SPF authorisation and the p=none -> p=reject advice -----
+# A zone (offline, --zone) for the policy domain c.example: its SPF record
+# authorises 192.0.2.0/28 directly and 2001:db8:c::/48 through an include;
+# 198.51.100.7 and 203.0.113.9 are outside it.  Only 192.0.2.1 and
+# 192.0.2.5 have PTR records.
+ZONE_TEXT = """$ORIGIN example.
+$TTL 300
+c.example. IN TXT "v=spf1 ip4:192.0.2.0/28 include:_spf.c.example -all"
+_spf.c.example. IN TXT "v=spf1 ip6:2001:db8:c::/48 -all"
+1.2.0.192.in-addr.arpa. IN PTR mail.c.example.
+5.2.0.192.in-addr.arpa. IN PTR out.provider.example.
+"""
+
+
+def rec(ip, count, dkim, spf, dkim_auth=(), spf_auth=()):
+    auth = "".join("<dkim><domain>%s</domain><result>%s</result></dkim>" % a for a in dkim_auth)
+    auth += "".join("<spf><domain>%s</domain><result>%s</result></spf>" % a for a in spf_auth)
+    return ("<record><row><source_ip>%s</source_ip><count>%d</count><policy_evaluated>"
+            "<disposition>none</disposition><dkim>%s</dkim><spf>%s</spf></policy_evaluated>"
+            "</row><identifiers><header_from>c.example</header_from></identifiers>"
+            "<auth_results>%s</auth_results></record>" % (ip, count, dkim, spf, auth))
+
+
+def report_c(rid, adkim, records):
+    return ("<?xml version='1.0'?><feedback><report_metadata><org_name>rx.example</org_name>"
+            "<email>r@rx.example</email><report_id>%s</report_id><date_range>"
+            "<begin>1700000000</begin><end>1700086399</end></date_range></report_metadata>"
+            "<policy_published><domain>c.example</domain><adkim>%s</adkim><p>none</p>"
+            "</policy_published>%s</feedback>" % (rid, adkim, "".join(records))).encode()
+
+
+def dns_and_advice(tmp):
+    d = os.path.join(tmp, "c")
+    os.mkdir(d)
+    zone = os.path.join(tmp, "c.zone")
+    open(zone, "w").write(ZONE_TEXT)
+    A, B, C, D, E = "192.0.2.1", "192.0.2.5", "2001:db8:c::25", "198.51.100.7", "203.0.113.9"
+    open(os.path.join(d, "r1.xml"), "wb").write(report_c("c-1", "r", [
+        rec(A, 10, "pass", "fail", [("c.example", "pass")]),
+        # an ESP sending for us: its own d= and bounce domain, neither aligned
+        rec(A, 4, "fail", "fail", [("esp.example", "pass")], [("bounces.esp.example", "pass")]),
+        # authorised IP, no signature, envelope elsewhere failing SPF
+        rec(B, 3, "fail", "fail", (), [("other.example", "fail")]),
+        # spoofing: passes everything for its own domains only
+        rec(D, 7, "fail", "fail", [("spammer.example", "pass")], [("spammer.example", "pass")]),
+    ]))
+    open(os.path.join(d, "r2.xml"), "wb").write(report_c("c-2", "s", [
+        # strict DKIM alignment and a subdomain signature
+        rec(C, 2, "fail", "fail", [("news.c.example", "pass")]),
+        rec(E, 5, "fail", "fail", [("mail.c.example", "pass")]),
+    ]))
+    db = os.path.join(tmp, "c.db")
+    rc, out, err = run("ingest", "--db", db, d)
+    tap(rc == 0, "ingest the advice reports", out + err)
+    s = summary(db, "--zone", zone)
+    dm = s.get("dmarc") or {}
+    src = {x["source_ip"]: x for x in dm.get("by_source", [])}
+    tap(set(src) == {A, B, C, D, E}, "by_source lists the five sources", sorted(src))
+    tap({ip: src.get(ip, {}).get("ptr") for ip in src}
+        == {A: "mail.c.example", B: "out.provider.example", C: None, D: None, E: None},
+        "ptr names come from the zone's PTR records",
+        {ip: src[ip].get("ptr") for ip in src})
+    tap({ip: src.get(ip, {}).get("spf_authorized") for ip in src}
+        == {A: True, B: True, C: True, D: False, E: False},
+        "spf_authorized follows c.example's SPF record (ip4, include ip6, -all)",
+        {ip: src[ip].get("spf_authorized") for ip in src})
+    adv = {x["source_ip"]: x for x in dm.get("advice", [])}
+    tap(set(adv) == {A, B, C, E}, "advice: SPF-authorised or DKIM-with-the-domain sources"
+        " that fail, not the spoofer", sorted(adv))
+    tap(adv.get(A, {}).get("messages") == 4 and adv.get(B, {}).get("messages") == 3,
+        "advice counts only the failing messages", adv)
+
+    def said(ip, *words):
+        return any(all(w in r for w in words) for r in adv.get(ip, {}).get("reasons", []))
+    tap(said(A, "DKIM", "d=esp.example", "does not align")
+        and said(A, "SPF", "bounces.esp.example", "does not align"),
+        "advice for the ESP: non-aligned d= and envelope domain", adv.get(A))
+    tap(said(B, "no DKIM signature") and said(B, "SPF record", "envelope"),
+        "advice for the authorised IP without DKIM", adv.get(B))
+    tap(said(C, "d=news.c.example", "adkim=s") and said(E, "d=mail.c.example", "adkim=s"),
+        "advice under adkim=s names the strict alignment", (adv.get(C), adv.get(E)))
+    s2 = summary(db, "--no-dns")
+    dm2 = s2.get("dmarc") or {}
+    tap(all(x.get("ptr") is None and x.get("spf_authorized") is None
+            for x in dm2.get("by_source", [])) and len(dm2.get("by_source", [])) == 5
+        and {x["source_ip"] for x in dm2.get("advice", [])} == {C, E},
+        "--no-dns: no PTR or SPF; advice only from DKIM with the domain", dm2.get("advice"))
+    rc, out, err = run("summary", "--db", db, "--zone", zone)
+    tap(rc == 0 and "p=reject" in out and "out.provider.example" in out
+        and "d=esp.example" in out, "text summary shows PTR names and the advice", out + err)
+
+
+# --- failure reports (ARF) from tests/data/reports/dmarc-failure ---------
+FAILURE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
+                           "reports", "dmarc-failure")
+
+
+def failure_reports(tmp):
+    import email
+    files = sorted(os.path.join(d, f) for d, _, fs in os.walk(FAILURE_DIR)
+                   for f in fs if f.endswith(".eml"))
+    # distinct reports: the same bytes up to CRLF vs LF line ends
+    distinct = {}
+    for f in files:
+        b = open(f, "rb").read().replace(b"\r\n", b"\n")
+        if b.startswith(b"From "):      # an mbox "From " line is not the message
+            b = b.split(b"\n", 1)[1]
+        distinct.setdefault(b, f)
+    per_domain = {}
+    for b in distinct:
+        for part in email.message_from_bytes(b).walk():
+            if part.get_content_type() == "message/feedback-report":
+                fr = part.get_payload()[0]
+                dom = fr.get_all("Reported-Domain", [None])[0]
+                dom = dom.strip().lower() if dom else None
+                per_domain[dom] = per_domain.get(dom, 0) + 1
+    db = os.path.join(tmp, "arf.db")
+    rc, out, err = run("ingest", "--db", db, "--json", *files)
+    doc = json.loads(out) if out else {}
+    tap(rc == 0 and doc.get("stored") == len(distinct)
+        and doc.get("duplicate") == len(files) - len(distinct) and doc.get("setaside") == 0,
+        "ingest failure reports: %d files, %d distinct" % (len(files), len(distinct)),
+        "rc %d %s %s" % (rc, err, out[-500:]))
+    rc, out, err = run("ingest", "--db", db, *files)
+    tap(rc == 0 and out.strip().endswith("0 stored, %d duplicate, 0 set aside" % len(files)),
+        "failure reports ingested again: all duplicate", out[-300:])
+    s = summary(db)
+    f = s.get("failure") or {}
+    tap(f.get("reports") == len(distinct)
+        and {x["domain"]: x["reports"] for x in f.get("by_domain", [])} == per_domain,
+        "summary counts failure reports per Reported-Domain", "%r want %r" % (f, per_domain))
+    dom = sorted(d for d in per_domain if d)[0]
+    tap(summary(db, "--domain", dom).get("failure", {}).get("reports") == per_domain[dom],
+        "--domain filters failure reports", dom)
+    c = sqlite3.connect(db)
+    ver = c.execute("SELECT version FROM schema_version").fetchone()[0]
+    c.close()
+    tap(ver == 2, "store migrated to schema 2 (dmarc_failure)", ver)
+    # a version-1 store (as an older inkan left it) is migrated on open
+    db1 = os.path.join(tmp, "v1.db")
+    shutil.copy(os.path.join(tmp, "c.db"), db1)
+    c = sqlite3.connect(db1)
+    c.execute("DROP TABLE dmarc_failure")
+    c.execute("UPDATE schema_version SET version = 1")
+    c.commit()
+    c.close()
+    rc, out, err = run("ingest", "--db", db1, files[0])
+    c = sqlite3.connect(db1)
+    ver = c.execute("SELECT version FROM schema_version").fetchone()[0]
+    nf = c.execute("SELECT count(*) FROM dmarc_failure").fetchone()[0]
+    nd = c.execute("SELECT count(*) FROM dmarc_report").fetchone()[0]
+    c.close()
+    tap(rc == 0 and ver == 2 and nf == 1 and nd == 2,
+        "a version-1 store is migrated to 2 keeping its reports", (rc, ver, nf, nd, err))
 
 
 def main():
@@ -152,6 +310,8 @@ def main():
         s1, s2 = summary(db1), summary(db2)
         s1["setaside"] = s2["setaside"] = None   # db1 also saw the stdin garbage
         tap(s1 == s2, "store after kill + re-run equals the uninterrupted one")
+        dns_and_advice(tmp)
+        failure_reports(tmp)
     finally:
         shutil.rmtree(tmp)
     print("1..%d" % n)

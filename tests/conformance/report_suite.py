@@ -14,7 +14,9 @@ Expectations therefore come from the samples and the second parser, never
 from inkan's output.  Prints TAP with the file names.
 """
 import email
+import email.utils
 import gzip
+import ipaddress
 import io
 import json
 import os
@@ -152,6 +154,125 @@ def inkan_ingest_reason(path):
     return p.returncode, p.stdout.decode()
 
 
+# ---- failure reports (ARF, RFC 5965 / RFC 6591 / RFC 9991) ----
+
+def ws(v):
+    return " ".join(str(v).split()) if v is not None else None
+
+
+def arf_fields(path):
+    """The feedback-report fields as Python's email package reads them
+    (it parses a message/* part as an embedded message)."""
+    m = email.message_from_bytes(open(path, "rb").read())
+    fr = None
+    for part in m.walk():
+        if part.get_content_type() == "message/feedback-report":
+            pl = part.get_payload()
+            fr = pl[0] if isinstance(pl, list) else email.message_from_string(pl.lstrip())
+            break
+    if fr is None:
+        return None
+
+    def get(name):
+        v = ws(fr.get(name))
+        return v or None
+
+    def lower(name):
+        v = get(name)
+        return v.lower() if v else None
+    arrival = 0
+    adate = get("Arrival-Date") or get("Received-Date")
+    if adate:
+        dt = email.utils.parsedate_to_datetime(adate)
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=__import__("datetime").timezone.utc)
+        arrival = int(dt.timestamp())
+    ip = get("Source-IP")
+    if ip:
+        try:
+            ip = str(ipaddress.ip_address(ip))
+        except ValueError:
+            pass
+    mta = get("Reporting-MTA")
+    if mta and ";" in mta:
+        mta = mta.split(";", 1)[1].strip()
+    return {"feedback_type": lower("Feedback-Type"), "version": get("Version"),
+            "user_agent": get("User-Agent"), "original_mail_from": get("Original-Mail-From"),
+            "original_rcpt_to": get("Original-Rcpt-To"),
+            "original_envelope_id": get("Original-Envelope-Id"), "arrival": arrival,
+            "source_ip": ip, "reporting_mta": mta, "auth_failure": lower("Auth-Failure"),
+            "delivery_result": lower("Delivery-Result"),
+            "identity_alignment": lower("Identity-Alignment"),
+            "dkim_domain": get("DKIM-Domain"), "dkim_selector": get("DKIM-Selector"),
+            "dkim_identity": get("DKIM-Identity"), "incidents": get("Incidents"),
+            "reported_domain": [ws(v).lower() for v in fr.get_all("Reported-Domain", [])],
+            "reported_uri": [ws(v) for v in fr.get_all("Reported-URI", [])],
+            "authentication_results":
+                [ws(v) for v in fr.get_all("Authentication-Results", [])]}
+
+
+def ours_arf(r):
+    out = {}
+    for k in ("feedback_type", "version", "user_agent", "original_mail_from",
+              "original_rcpt_to", "original_envelope_id", "arrival", "source_ip",
+              "reporting_mta", "auth_failure", "delivery_result", "identity_alignment",
+              "dkim_domain", "dkim_selector", "dkim_identity", "incidents"):
+        out[k] = ws(r.get(k)) if isinstance(r.get(k), str) else r.get(k)
+    for k in ("reported_domain", "reported_uri", "authentication_results"):
+        out[k] = [ws(v) for v in r.get(k, [])]
+    return out
+
+
+# mail-auth's enum names for the fields compared with its .json
+MA_ENUM = {"Abuse": "abuse", "AuthFailure": "auth-failure", "Fraud": "fraud",
+           "NotSpam": "not-spam", "Virus": "virus", "Other": "other",
+           "BodyHash": "bodyhash", "Dkim": "dkim", "Spf": "spf", "Dmarc": "dmarc",
+           "Revoked": "revoked", "Signature": "signature", "Unspecified": None}
+
+
+def compare_mail_auth_arf(exp, r):
+    diffs = []
+
+    def chk(k, want, got):
+        if want != got:
+            diffs.append("%s: mail-auth %r, inkan %r" % (k, want, got))
+    chk("feedback_type", MA_ENUM.get(exp["feedback_type"]), r["feedback_type"])
+    chk("auth_failure", MA_ENUM.get(exp["auth_failure"]), r["auth_failure"])
+    chk("arrival", exp["arrival_date"] or 0, r["arrival"])
+    for k in ("source_ip", "original_mail_from", "original_rcpt_to", "original_envelope_id",
+              "user_agent", "dkim_domain", "dkim_selector", "dkim_identity"):
+        chk(k, exp[k], r[k])
+    chk("version", str(exp["version"]), r["version"])
+    chk("reporting_mta", exp["reporting_mta"], r["reporting_mta"])
+    chk("reported_domain", exp["reported_domain"], r["reported_domain"])
+    chk("reported_uri", exp["reported_uri"], r["reported_uri"])
+    chk("authentication_results", [ws(v) for v in exp["authentication_results"]],
+        r["authentication_results"])
+    return diffs
+
+
+def failure_samples():
+    base = os.path.join(DATA, "dmarc-failure")
+    for rel in sorted(os.path.relpath(os.path.join(d, f), DATA)
+                      for d, _, fs in os.walk(base) for f in fs if f.endswith(".eml")):
+        path = os.path.join(DATA, rel)
+        rc, ours, err = inkan_parse(path)
+        try:
+            theirs = arf_fields(path)
+        except Exception as e:
+            tap(False, "%s: second parser" % rel, repr(e))
+            continue
+        got = [ours_arf(r) for r in ours if r.get("kind") == "failure"]
+        tap(rc == 0 and theirs is not None and got == [theirs],
+            "%s: failure report fields agree with the second parser" % rel,
+            "exit %d %s\nwant %r\ngot  %r" % (rc, err, theirs, got))
+        exp_path = os.path.splitext(path)[0] + ".json"
+        if os.path.exists(exp_path) and got:
+            diffs = compare_mail_auth_arf(json.load(open(exp_path)), got[0])
+            tap(not diffs, "%s: fields agree with mail-auth's parse (%s)"
+                % (rel, os.path.basename(exp_path)), "\n".join(diffs))
+
+
 # ---- mail-auth's expected JSON ----
 
 ENUM = {"unspecified": None, "relaxed": "r", "strict": "s", "mailfrom": "mfrom",
@@ -211,7 +332,8 @@ def main():
     for d, _, fs in os.walk(DATA):
         for f in fs:
             rel = os.path.relpath(os.path.join(d, f), DATA)
-            if rel.startswith(("LICENSES", "dmarc-aggregate/schema")) or f == "README.md":
+            if rel.startswith(("LICENSES", "dmarc-aggregate/schema", "dmarc-failure/")) \
+                    or f == "README.md":
                 continue
             if rel.startswith("dmarc-aggregate/mail-auth/") and f.endswith(".json"):
                 continue        # expectations, not reports
@@ -239,6 +361,7 @@ def main():
             diffs = compare_mail_auth(json.load(open(exp_path)), ours[0])
             tap(not diffs, "%s: fields agree with mail-auth's parse (%s)"
                 % (rel, os.path.basename(exp_path)), "\n".join(diffs))
+    failure_samples()
     # RFC 8460 report carried in an e-mail: same report as the bare JSON.
     rc1, a, _ = inkan_parse(os.path.join(DATA, "tlsrpt/mail-auth/rpt01.eml"))
     rc2, b, _ = inkan_parse(os.path.join(DATA, "tlsrpt/mail-auth/rpt01.json"))

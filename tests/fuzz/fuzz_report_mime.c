@@ -1,5 +1,6 @@
 /* fuzz_report_mime.c - finding reports in a message or mbox (GMime),
- * then parsing each part found. */
+ * then parsing each part found; and reading each message as a failure
+ * report (ARF, inkan_arf_parse). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,10 +23,22 @@ on_part(void *ctx, const char *name, const char *p, size_t len)
 	return 0;
 }
 
+static void
+arf(const char *p, size_t len)
+{
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_arf_report r;
+
+	if (a != NULL)
+		(void)inkan_arf_parse(a, p, len, &r, NULL);
+	inkan_arena_free(a);
+}
+
 static int
 on_msg(void *ctx, size_t idx, const char *p, size_t len)
 {
 	(void)idx;
+	arf(p, len);
 	(void)inkan_report_mime_each(p, len, on_part, ctx, NULL);
 	return 0;
 }
@@ -37,7 +50,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 	if (inkan_report_sniff(p, len) == INKAN_INPUT_MBOX)
 		(void)inkan_report_mbox_each(p, len, on_msg, NULL);
-	else
+	else {
+		arf(p, len);
 		(void)inkan_report_mime_each(p, len, on_part, NULL, NULL);
+	}
 	return 0;
 }

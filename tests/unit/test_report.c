@@ -11,6 +11,7 @@
 
 #include "inkan/arena.h"
 #include "inkan/error.h"
+#include "inkan/limits.h"
 #include "inkan/report.h"
 #include "inkan/store.h"
 
@@ -291,6 +292,61 @@ test_store(void **state)
 	unlink(why);
 }
 
+
+/* Failure reports (RFC 5965 §3.1 fields): folding, case, limits, and
+ * the two ways of not being one. */
+static void
+test_arf(void **state)
+{
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_arf_report r;
+	struct inkan_report_diag d = { "" };
+	char *big, *q;
+	const char *head = "From: a@b.example\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=feedback-report; boundary=\"B\"\r\n\r\n"
+	    "--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+	    "--B\r\nContent-Type: message/feedback-report\r\n\r\n";
+	const char *fields = "feedback-TYPE: Auth-Failure\r\nSource-IP: ::ffff:192.0.2.9\r\n"
+	    "Authentication-Results: mx.example;\r\n\tdkim=fail\r\n"
+	    "Reported-Domain: Example.COM\r\nAuth-Failure: DMARC\r\n"
+	    "Reporting-MTA: dns; mx.example\r\nArrival-Date: Thu, 1 Jan 1970 00:01:40 +0000\r\n";
+	const char *tail = "\r\n--B--\r\n";
+	const char *notarf = "Subject: x\r\n\r\nbody\r\n";
+
+	(void)state;
+	assert_non_null(a);
+	big = malloc(strlen(head) + strlen(fields) + strlen(tail) + 100 * 40);
+	assert_non_null(big);
+	if (big == NULL)
+		return;		/* for the compiler: assert_non_null does not return */
+	q = big + sprintf(big, "%s%s", head, fields);
+	for (int i = 0; i < 100; i++)	/* past INKAN_ARF_MAX_VALUES */
+		q += sprintf(q, "Reported-URI: http://x%d.example/\r\n", i);
+	strcpy(q, tail);
+	assert_int_equal(inkan_arf_parse(a, big, strlen(big), &r, &d), 0);
+	assert_string_equal(r.feedback_type, "auth-failure");
+	assert_string_equal(r.auth_failure, "dmarc");
+	assert_string_equal(r.source_ip, "192.0.2.9");	/* unmapped */
+	assert_string_equal(r.reporting_mta, "mx.example");
+	assert_int_equal(r.arrival, 100);
+	assert_int_equal(r.nreported_domain, 1);
+	assert_string_equal(r.reported_domain[0], "example.com");
+	assert_int_equal(r.nauthentication_results, 1);
+	assert_string_equal(r.authentication_results[0], "mx.example; dkim=fail");
+	assert_int_equal(r.nreported_uri, INKAN_ARF_MAX_VALUES);
+	assert_null(r.reported_uri[r.nreported_uri]);
+	assert_int_equal(strlen(r.digest), 64);
+	/* the report part without Feedback-Type says nothing */
+	sprintf(big, "%sSource-IP: 192.0.2.1\r\n%s", head, tail);
+	assert_int_equal(inkan_arf_parse(a, big, strlen(big), &r, &d), INKAN_EMALFORMED);
+	assert_non_null(strstr(d.why, "Feedback-Type"));
+	/* no message/feedback-report part: not a failure report */
+	assert_int_equal(inkan_arf_parse(a, notarf, strlen(notarf), &r, NULL),
+	    INKAN_ENOTFOUND);
+	free(big);
+	inkan_arena_free(a);
+}
+
 int
 main(void)
 {
@@ -302,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_bomb),
 		cmocka_unit_test(test_sniff),
 		cmocka_unit_test(test_store),
+		cmocka_unit_test(test_arf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
