@@ -46,6 +46,7 @@ bench: test-deps
 	[ -f build-bench/build.ninja ] || meson setup build-bench -Dbench=true -Dtests=false -Dbuildtype=release
 	ninja -C build-bench
 	sh bench/run.sh build-bench
+	sh bench/dkim_run.sh build-bench
 
 install: build
 	meson install -C $(BUILD)

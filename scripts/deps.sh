@@ -11,7 +11,7 @@ BUILD="build-essential pkg-config meson ninja-build
   libxml2-dev libsqlite3-dev zlib1g-dev libarchive-dev libgmime-3.0-dev"
 TEST="clang libclang-rt-14-dev nsd ldnsutils iproute2 util-linux
   python3 python3-yaml python3-spf python3-dnspython libspf2-dev dnsperf
-  python3-dkim python3-nacl opendkim"
+  python3-dkim python3-nacl opendkim libopendkim-dev"
 
 want=$BUILD
 [ "${1:-build}" = test ] && want="$BUILD $TEST"
