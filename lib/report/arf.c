@@ -11,7 +11,6 @@
  * the part says nothing.
  */
 #include <gmime/gmime.h>
-#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -21,14 +20,6 @@
 #include "inkan/limits.h"
 #include "inkan/report.h"
 #include "report_int.h"
-
-static pthread_once_t arf_once = PTHREAD_ONCE_INIT;
-
-static void
-arf_setup(void)
-{
-	g_mime_init();	/* idempotent: mime.c may have run it too */
-}
 
 struct field {
 	const char *name;
@@ -277,27 +268,13 @@ inkan_arf_parse(struct inkan_arena *a, const char *p, size_t len,
 {
 	struct find w = { NULL, NULL };
 	struct acc *c;
-	GMimeStream *s;
-	GMimeParser *parser;
 	GMimeMessage *msg;
 	GChecksum *sum;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (len > INKAN_REPORT_MAX_INPUT) {
-		inkan__report_why(d, "message larger than %u bytes", INKAN_REPORT_MAX_INPUT);
-		return INKAN_ETOOBIG;
-	}
-	pthread_once(&arf_once, arf_setup);
-	s = g_mime_stream_mem_new_with_buffer(p, len);
-	parser = g_mime_parser_new_with_stream(s);
-	g_object_unref(s);
-	msg = g_mime_parser_construct_message(parser, NULL);
-	g_object_unref(parser);
-	if (msg == NULL) {
-		inkan__report_why(d, "not a MIME message");
-		return INKAN_EMALFORMED;
-	}
+	if ((msg = inkan__report_mime_open(p, len, d, &rc)) == NULL)
+		return rc;
 	if (msg->mime_part != NULL && GMIME_IS_MULTIPART(msg->mime_part))
 		g_mime_multipart_foreach(GMIME_MULTIPART(msg->mime_part), visit, &w);
 	g_object_unref(msg);

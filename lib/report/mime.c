@@ -88,18 +88,17 @@ visit(GMimeObject *parent, GMimeObject *part, gpointer data)
 	g_object_unref(ms);
 }
 
-int
-inkan_report_mime_each(const char *p, size_t len, inkan_report_part_fn fn,
-    void *ctx, struct inkan_report_diag *d)
+GMimeMessage *
+inkan__report_mime_open(const char *p, size_t len, struct inkan_report_diag *d, int *rc)
 {
-	struct walk w = { fn, ctx, 0, 0 };
 	GMimeStream *s;
 	GMimeParser *parser;
 	GMimeMessage *msg;
 
 	if (len > INKAN_REPORT_MAX_INPUT) {
 		inkan__report_why(d, "message larger than %u bytes", INKAN_REPORT_MAX_INPUT);
-		return INKAN_ETOOBIG;
+		*rc = INKAN_ETOOBIG;
+		return NULL;
 	}
 	pthread_once(&gmime_once, gmime_setup);
 	s = g_mime_stream_mem_new_with_buffer(p, len);
@@ -109,8 +108,21 @@ inkan_report_mime_each(const char *p, size_t len, inkan_report_part_fn fn,
 	g_object_unref(parser);
 	if (msg == NULL) {
 		inkan__report_why(d, "not a MIME message");
-		return INKAN_EMALFORMED;
+		*rc = INKAN_EMALFORMED;
 	}
+	return msg;
+}
+
+int
+inkan_report_mime_each(const char *p, size_t len, inkan_report_part_fn fn,
+    void *ctx, struct inkan_report_diag *d)
+{
+	struct walk w = { fn, ctx, 0, 0 };
+	GMimeMessage *msg;
+	int rc = 0;
+
+	if ((msg = inkan__report_mime_open(p, len, d, &rc)) == NULL)
+		return rc;
 	if (msg->mime_part != NULL) {
 		if (GMIME_IS_MULTIPART(msg->mime_part))
 			g_mime_multipart_foreach(GMIME_MULTIPART(msg->mime_part), visit, &w);
