@@ -179,4 +179,16 @@
  * real report has a handful; more is a crafted one. */
 #define INKAN_ARF_MAX_VALUES		64
 
+/* ---- verify session ---- */
+/* From fields kept per message.  RFC 5322 §3.6 allows exactly one; a
+ * second is already a DMARC permerror, so a few suffice to say so. */
+#define INKAN_VERIFY_MAX_FROM		8
+/* Authentication-Results fields claiming our authserv-id that are
+ * reported for removal.  Past this the message is still verified; the
+ * milter removes the ones reported. */
+#define INKAN_VERIFY_MAX_FORGED		64
+/* Our own Authentication-Results field value: a few results per method,
+ * INKAN_DKIM_MAX_SIGNATURES signatures at most; 64 KiB is far above. */
+#define INKAN_VERIFY_MAX_AUTHRES	65536
+
 #endif

@@ -9,6 +9,9 @@
 #include <stdio.h>
 
 #include "inkan/dns.h"
+#include <jansson.h>
+
+struct inkan_dkim_sig_result;
 
 /* Exit codes shared by all subcommands (sysexits.h values for tool
  * failures, so they never collide with verdict codes 0..9). */
@@ -93,5 +96,11 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 int cmd_spf(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+
+/* One DKIM signature result as JSON (shared by dkim verify and verify). */
+json_t *cli_dkim_sig_json(const struct inkan_dkim_sig_result *s);
 
 #endif

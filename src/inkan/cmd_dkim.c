@@ -22,10 +22,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "inkan/arc.h"
 #include "inkan/arena.h"
 #include "inkan/dkim.h"
 #include "inkan/error.h"
 #include "inkan/limits.h"
+#include "inkan/msg.h"
 
 /* The CLI holds a whole message in memory; past this it refuses rather
  * than swap.  Far above any MTA's size limit (Postfix: 10 MB default). */
@@ -53,6 +55,11 @@ enum {
 	OPT_MAX_SIGS,
 	OPT_SKEW,
 	OPT_ALLOW_SHA1,
+	OPT_ARC_KEY,
+	OPT_ARC_SELECTOR,
+	OPT_ARC_DOMAIN,
+	OPT_AUTHSERV_ID,
+	OPT_ARC_HEADERS,
 };
 
 /* Exit codes of `inkan dkim verify` (documented in inkan-dkim(1)): one
@@ -211,6 +218,112 @@ static const char sign_help[] =
 
 #define EXIT_NOKEY	66
 
+static const char top_sign_help[] =
+"usage: inkan sign --domain D --selector S --key FILE [--selector S2 --key FILE2 ...]\n"
+"                  [--arc-key FILE --arc-selector S [--arc-domain D]\n"
+"                   --authserv-id ID] [OPTIONS] [FILE|-]\n"
+"\n"
+"DKIM-sign a message (as 'inkan dkim sign', whose options all apply) and,\n"
+"with --arc-key, add an ARC set (RFC 8617: ARC-Seal, ARC-Message-Signature,\n"
+"ARC-Authentication-Results) for a message we forward, in one pass over the\n"
+"body.  The incoming ARC chain is validated (DNS options below) and its\n"
+"result is the new seal's cv=; the ARC-Authentication-Results carries the\n"
+"results of the message's Authentication-Results fields with our\n"
+"authserv-id (the ones 'inkan verify' or the milter added on arrival).\n"
+"\n"
+"ARC options:\n"
+"  --arc-key FILE       RSA private key for the seal (RFC 8617 uses rsa-sha256)\n"
+"  --arc-selector S     its selector\n"
+"  --arc-domain D       sealing domain (default: --domain)\n"
+"  --authserv-id ID     our authserv-id (required with --arc-key)\n"
+"  --arc-headers LIST   fields the ARC-Message-Signature covers (default: as\n"
+"                       for DKIM)\n"
+CLI_COMMON_HELP
+"\n"
+"Exit status: 0 signed; 64 usage; 65 unusable message; 66 unusable key;\n"
+"69 resolver setup failed; 70 internal error.\n";
+
+/* One pass for DKIM signing, ARC validation of the incoming chain, and
+ * the ARC seal. */
+struct seal_feed {
+	struct inkan_dkim_sign *sign;
+	struct inkan_arc_verify *av;
+	struct inkan_arc_seal *seal;
+};
+
+static int
+seal_on_field(void *arg, const struct inkan_msg_field *f)
+{
+	struct seal_feed *sf = arg;
+	int rc = inkan_dkim_sign_header(sf->sign, f->raw.p, f->raw.len);
+
+	if (rc == 0)
+		rc = inkan_arc_verify_header(sf->av, f->raw.p, f->raw.len);
+	if (rc == 0)
+		rc = inkan_arc_seal_header(sf->seal, f->raw.p, f->raw.len);
+	return rc;
+}
+
+static int
+seal_on_body(void *arg, const char *p, size_t n)
+{
+	struct seal_feed *sf = arg;
+	int rc = inkan_dkim_sign_body(sf->sign, p, n);
+
+	if (rc == 0)
+		rc = inkan_arc_verify_body(sf->av, p, n);
+	if (rc == 0)
+		rc = inkan_arc_seal_body(sf->seal, p, n);
+	return rc;
+}
+
+/* DKIM-sign and ARC-seal msg in one pass; *fields gets the ARC set and
+ * the DKIM-Signature fields, in that order (the ARC set on top). */
+static int
+sign_and_seal(struct cli *cli, struct inkan_arena *a, struct inkan_dkim_key *const *keys,
+    size_t nkeys, const struct inkan_dkim_sign_opts *so, struct inkan_dkim_key *arckey,
+    const struct inkan_arc_seal_opts *ao, const char *msg, size_t len, const char **fields,
+    const char **why)
+{
+	struct seal_feed sf = { 0 };
+	struct inkan_msg_opts mo = { .on_field = seal_on_field, .on_body = seal_on_body,
+		.arg = &sf };
+	struct inkan_msg_parser *p = NULL;
+	struct inkan_arc_verify_opts avo = { .now = ao->timestamp > 0 ? ao->timestamp : 0 };
+	struct inkan_arc_results ar;
+	const char *dkim_fields = NULL, *arc_fields = NULL;
+	int rc;
+
+	*why = NULL;
+	rc = inkan_dkim_sign_new(a, keys, nkeys, so, &sf.sign);
+	if (rc == 0)
+		rc = inkan_arc_verify_new(cli->cache, a, &avo, &sf.av);
+	if (rc == 0)
+		rc = inkan_arc_seal_new(a, arckey, ao, &sf.seal);
+	if (rc == 0)
+		rc = inkan_msg_parser_new(&mo, &p);
+	if (rc == 0)
+		rc = inkan_msg_feed(p, msg, len);
+	if (rc == 0)
+		rc = inkan_msg_end(p);
+	if (rc == 0)
+		rc = inkan_dkim_sign_end(sf.sign, &dkim_fields, why);
+	if (rc == 0)
+		rc = inkan_arc_verify_end(sf.av, &ar);
+	if (rc == 0)
+		rc = inkan_arc_seal_end(sf.seal, ar.cv, NULL, &arc_fields, why);
+	if (rc == 0 && ar.cv == INKAN_ARC_FAIL)
+		cli_error(cli, "note: the incoming ARC chain fails (%s); sealed with cv=fail",
+		    ar.reason != NULL ? ar.reason : "no reason given");
+	if (rc == 0 && (*fields = inkan_arena_printf(a, "%s%s", arc_fields, dkim_fields)) == NULL)
+		rc = INKAN_ENOMEM;
+	inkan_msg_parser_free(p);
+	inkan_arc_seal_free(sf.seal);
+	inkan_arc_verify_free(sf.av);
+	inkan_dkim_sign_free(sf.sign);
+	return rc;
+}
+
 /* Split a header list on ':' ',' and whitespace into a NULL-terminated
  * array (pointers into s, which is modified). */
 static const char **
@@ -248,10 +361,15 @@ write_lf(const char *s, FILE *f)
 }
 
 static int
-dkim_sign(int argc, char **argv)
+sign_command(int argc, char **argv, bool top)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
+		CLI_COMMON_LONGOPTS,
+		{ "arc-key", required_argument, NULL, OPT_ARC_KEY },
+		{ "arc-selector", required_argument, NULL, OPT_ARC_SELECTOR },
+		{ "arc-domain", required_argument, NULL, OPT_ARC_DOMAIN },
+		{ "authserv-id", required_argument, NULL, OPT_AUTHSERV_ID },
+		{ "arc-headers", required_argument, NULL, OPT_ARC_HEADERS },
 		{ "domain", required_argument, NULL, OPT_DOMAIN },
 		{ "selector", required_argument, NULL, OPT_SELECTOR },
 		{ "key", required_argument, NULL, OPT_KEY },
@@ -266,7 +384,13 @@ dkim_sign(int argc, char **argv)
 		{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE_KEY },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli cli = { .prog = "inkan dkim sign" };
+	struct cli cli = { .prog = top ? "inkan sign" : "inkan dkim sign" };
+	struct inkan_arc_seal_opts ao = {
+		.hdr_canon = INKAN_DKIM_RELAXED,
+		.body_canon = INKAN_DKIM_RELAXED,
+	};
+	const char *arckeyfile = NULL;
+	char *archdrlist = NULL;
 	struct inkan_dkim_sign_opts so = {
 		.hdr_canon = INKAN_DKIM_RELAXED,
 		.body_canon = INKAN_DKIM_RELAXED,
@@ -280,10 +404,37 @@ dkim_sign(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int crc;
+
+		if (c >= OPT_ZONE && c < OPT_FIRST_LOCAL && top) {
+			if ((crc = cli_common_opt(&cli, c, optarg)) < 0)
+				return EXIT_USAGE;
+			continue;
+		}
+		if (!top && ((c >= OPT_ZONE && c < OPT_FIRST_LOCAL) || c == OPT_ARC_KEY ||
+		    c == OPT_ARC_SELECTOR || c == OPT_ARC_DOMAIN || c == OPT_AUTHSERV_ID ||
+		    c == OPT_ARC_HEADERS))
+			return cli_usage_error(&cli, "%s is an option of 'inkan sign'",
+			    argv[optind - 1]);
 		switch (c) {
 		case 'h':
-			fputs(sign_help, stdout);
+			fputs(top ? top_sign_help : sign_help, stdout);
 			return 0;
+		case OPT_ARC_KEY:
+			arckeyfile = optarg;
+			break;
+		case OPT_ARC_SELECTOR:
+			ao.selector = optarg;
+			break;
+		case OPT_ARC_DOMAIN:
+			ao.domain = optarg;
+			break;
+		case OPT_AUTHSERV_ID:
+			ao.authserv_id = optarg;
+			break;
+		case OPT_ARC_HEADERS:
+			archdrlist = optarg;
+			break;
 		case OPT_DOMAIN:
 			so.domain = optarg;
 			break;
@@ -346,12 +497,21 @@ dkim_sign(int argc, char **argv)
 		return cli_usage_error(&cli, "--expire needs t=; drop --no-timestamp");
 	if (argc - optind > 1)
 		return cli_usage_error(&cli, "at most one message file");
+	if (arckeyfile != NULL && (ao.selector == NULL || ao.authserv_id == NULL))
+		return cli_usage_error(&cli, "--arc-key needs --arc-selector and --authserv-id");
+	if (arckeyfile == NULL && (ao.selector != NULL || ao.authserv_id != NULL ||
+	    archdrlist != NULL))
+		return cli_usage_error(&cli, "ARC options need --arc-key");
+	if (ao.domain == NULL)
+		ao.domain = so.domain;
+	ao.timestamp = so.timestamp > 0 ? so.timestamp : 0;
 	so.selector = selectors[0];
 	so.selectors = selectors;
 
-	struct inkan_dkim_key *keys[MAX_KEYS] = { 0 };
+	struct inkan_dkim_key *keys[MAX_KEYS] = { 0 }, *arckey = NULL;
 	struct inkan_arena *a = NULL;
-	const char **hdrs = NULL;
+	const char **hdrs = NULL, **archdrs = NULL;
+	bool resolver_open = false;
 	char *msg = NULL;
 	size_t len;
 	int rc, ret = 0;
@@ -366,6 +526,36 @@ dkim_sign(int argc, char **argv)
 			ret = EXIT_NOKEY;
 			goto out;
 		}
+	}
+	if (arckeyfile != NULL) {
+		const char *why = NULL;
+
+		rc = inkan_dkim_key_load_file(arckeyfile, kflags, &arckey, &why);
+		if (rc == 0 && strcmp(inkan_dkim_key_type(arckey), "rsa") != 0) {
+			why = "ARC seals with rsa-sha256 only (RFC 8617 3.9): not an RSA key";
+			rc = INKAN_EUNSUPPORTED;
+		}
+		if (rc != 0) {
+			cli_error(&cli, "%s: %s%s", arckeyfile, why != NULL ? why : inkan_strerror(rc),
+			    rc == INKAN_EINVAL ? " (--allow-unsafe-key to use it anyway)" : "");
+			ret = EXIT_NOKEY;
+			goto out;
+		}
+		if (archdrlist != NULL) {
+			char *copy = strdup(archdrlist);
+
+			if (copy == NULL || (archdrs = split_headers(copy)) == NULL) {
+				free(copy);
+				ret = EXIT_SOFTWARE;
+				goto out;
+			}
+			ao.headers = archdrs;
+		}
+		if ((rc = cli_resolver_open(&cli)) != 0) {
+			ret = rc;
+			goto out;
+		}
+		resolver_open = true;
 	}
 	if (hdrlist != NULL) {
 		char *copy = strdup(hdrlist);
@@ -391,7 +581,10 @@ dkim_sign(int argc, char **argv)
 
 	const char *fields = NULL, *why = NULL;
 
-	rc = inkan_dkim_sign_message(a, keys, nkeys, &so, msg, len, &fields, &why);
+	if (arckey != NULL)
+		rc = sign_and_seal(&cli, a, keys, nkeys, &so, arckey, &ao, msg, len, &fields, &why);
+	else
+		rc = inkan_dkim_sign_message(a, keys, nkeys, &so, msg, len, &fields, &why);
 	if (rc != 0) {
 		cli_error(&cli, "cannot sign: %s", why != NULL ? why : inkan_strerror(rc));
 		ret = rc == INKAN_EINVAL || rc == INKAN_EMALFORMED || rc == INKAN_ETOOBIG ||
@@ -414,11 +607,30 @@ out:
 		free((char *)hdrs[0]);
 		free(hdrs);
 	}
+	if (archdrs != NULL) {
+		free((char *)archdrs[0]);
+		free(archdrs);
+	}
 	for (size_t i = 0; i < nkeys; i++)
 		inkan_dkim_key_free(keys[i]);
+	inkan_dkim_key_free(arckey);
+	if (resolver_open)
+		cli_resolver_close(&cli);
 	inkan_arena_free(a);
 	free(msg);
 	return ret;
+}
+
+static int
+dkim_sign(int argc, char **argv)
+{
+	return sign_command(argc, argv, false);
+}
+
+int
+cmd_sign(int argc, char **argv)
+{
+	return sign_command(argc, argv, true);
 }
 
 /* ---- verify ---- */
@@ -443,8 +655,8 @@ CLI_COMMON_HELP
 "2 policy, 3 neutral, 4 none (no signature), 5 temperror, 6 permerror;\n"
 "64 usage, 65 unreadable or unparsable message, 69 resolver setup failed.\n";
 
-static json_t *
-sig_json(const struct inkan_dkim_sig_result *s)
+json_t *
+cli_dkim_sig_json(const struct inkan_dkim_sig_result *s)
 {
 	json_t *o = json_object();
 
@@ -573,7 +785,7 @@ dkim_verify(int argc, char **argv)
 
 		json_object_set_new(o, "result", json_string(inkan_dkim_result_name(res.overall)));
 		for (size_t i = 0; i < res.n; i++)
-			json_array_append_new(arr, sig_json(&res.sigs[i]));
+			json_array_append_new(arr, cli_dkim_sig_json(&res.sigs[i]));
 		json_object_set_new(o, "signatures", arr);
 		print_json(o);
 	} else if (res.n == 0) {

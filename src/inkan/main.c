@@ -15,6 +15,9 @@ static const struct {
 } commands[] = {
 	{ "spf", cmd_spf, "SPF (RFC 7208): check a client against a policy, lint a domain's record" },
 	{ "dkim", cmd_dkim, "DKIM (RFC 6376, RFC 8463): sign, verify, generate and check keys" },
+	{ "verify", cmd_verify, "SPF, DKIM, ARC and DMARC on whole messages; Authentication-Results" },
+	{ "stats", cmd_stats, "distribution of SPF/DKIM/ARC/DMARC results over a mailbox" },
+	{ "sign", cmd_sign, "DKIM signatures plus an optional ARC seal, in one pass" },
 	{ "report", cmd_report, "DMARC aggregate and TLS-RPT reports: ingest, store, summarise" },
 };
 
