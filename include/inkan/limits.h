@@ -191,4 +191,37 @@
  * INKAN_DKIM_MAX_SIGNATURES signatures at most; 64 KiB is far above. */
 #define INKAN_VERIFY_MAX_AUTHRES	65536
 
+/* ---- DMARC (RFC 9989, RFC 7489) ---- */
+
+/* RFC 9989 §4.10: one DNS Tree Walk makes at most 8 queries; names of
+ * more than 8 labels are cut to 7 after the first query.  Stops a From
+ * domain with hundreds of labels from driving hundreds of queries. */
+#define INKAN_DMARC_MAX_WALK_QUERIES	8
+#define INKAN_DMARC_WALK_KEEP_LABELS	7
+/* Largest DMARC record text we parse.  Real records are under 500 bytes;
+ * the limit only bounds parser work on a hostile TXT record. */
+#define INKAN_DMARC_MAX_RECORD		8192
+/* URIs kept from one rua= or ruf= list; the rest are ignored (and said
+ * so).  Real records list one to three. */
+#define INKAN_DMARC_MAX_URIS		16
+/* Distinct passing DKIM d= domains whose Organizational Domain we walk
+ * for relaxed alignment; DKIM verifies at most INKAN_DKIM_MAX_SIGNATURES
+ * anyway.  Each costs up to one 8-query tree walk. */
+#define INKAN_DMARC_MAX_DKIM_DOMAINS	8
+/* DNS queries one evaluation may make in all: the Author Domain's walk,
+ * the SPF domain's and the DKIM domains' walks, the existence query for
+ * np=: 8 * (2 + INKAN_DMARC_MAX_DKIM_DOMAINS) + 1, rounded up.  A safety
+ * net: answers are shared, so real messages stay far below it. */
+#define INKAN_DMARC_MAX_QUERIES		96
+/* RFC 9989 §11.5: Author Domains evaluated for one message whose From
+ * names several; "limiting the number of Author Domains processed" keeps
+ * such a message from costing a walk per domain.  More is permerror. */
+#define INKAN_DMARC_MAX_AUTHOR_DOMAINS	8
+/* Nesting depth of RFC 5322 comments in a From field; deeper is a syntax
+ * error (no mail needs it; it bounds the scanner's state). */
+#define INKAN_DMARC_MAX_COMMENT_DEPTH	32
+/* Problems listed for one record (each tag gives at most a few, but a
+ * rua= list of thousands of bad URIs would give thousands). */
+#define INKAN_DMARC_MAX_PROBLEMS	128
+
 #endif
