@@ -111,6 +111,13 @@ parse_h(struct inkan_arena *a, struct inkan_slice v, unsigned flags,
 			j++;
 		struct inkan_slice nm = inkan_slice_trim((struct inkan_slice){ v.p + i, j - i });
 
+		if (nm.len == 0 && ams) {
+			/* "from::to": dkimpy and the ValiMail suite
+			 * (ams_fields_h_mis_hdr) take the empty name as
+			 * one that selects no field */
+			i = j + 1;
+			continue;
+		}
 		if (nm.len == 0)
 			return bad(why, "empty name in h=");
 		for (size_t k = 0; k < nm.len; k++) {
@@ -247,6 +254,11 @@ inkan__sig_parse_tl(struct inkan_arena *a, const struct inkan_taglist *tl, unsig
 		 * and l= are not ARC-Seal tags (the ARC code refuses h=). */
 		out->hdr_canon = INKAN_DKIM_RELAXED;
 	} else {
+		/* An AMS without c= is relaxed/relaxed: RFC 8617 only ever
+		 * uses relaxed, and the ValiMail suite (ams_fields_c_na) and
+		 * dkimpy read it so; DKIM's default is simple/simple. */
+		if (flags & INKAN__SIG_AMS)
+			out->hdr_canon = out->body_canon = INKAN_DKIM_RELAXED;
 		if ((t = inkan_tv_get(tl, "c")) != NULL) {
 			const char *sl = memchr(t->value.p, '/', t->value.len);
 			size_t n1 = sl ? (size_t)(sl - t->value.p) : t->value.len;

@@ -121,24 +121,31 @@ inkan_dkim_verify_field(struct inkan_dkim_verify *v, const struct inkan_msg_fiel
 static int
 borrow_field(struct inkan_dkim_verify *v, const struct inkan_msg_field *f)
 {
-	size_t k = f->raw.len;
-
 	if (v->header_done)
 		return INKAN_EINVAL;
-	if (v->nf == INKAN_MSG_MAX_FIELDS)
+	return inkan__dkim_field_borrow(&v->f, &v->nf, &v->capf, f);
+}
+
+int
+inkan__dkim_field_borrow(struct inkan__dkim_field **fp, size_t *n, size_t *cap,
+    const struct inkan_msg_field *f)
+{
+	size_t k = f->raw.len;
+
+	if (*n == INKAN_MSG_MAX_FIELDS)
 		return INKAN_ELIMIT;
 	if (k >= 2 && f->raw.p[k - 2] == '\r' && f->raw.p[k - 1] == '\n')
 		k -= 2;
-	if (v->nf == v->capf) {
-		size_t nc = v->capf ? 2 * v->capf : 32;
-		struct inkan__dkim_field *nf = realloc(v->f, nc * sizeof(*nf));
+	if (*n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 32;
+		struct inkan__dkim_field *nf = realloc(*fp, nc * sizeof(*nf));
 
 		if (nf == NULL)
 			return INKAN_ENOMEM;
-		v->f = nf;
-		v->capf = nc;
+		*fp = nf;
+		*cap = nc;
 	}
-	v->f[v->nf++] = (struct inkan__dkim_field){ f->raw.p, k, f->name };
+	(*fp)[(*n)++] = (struct inkan__dkim_field){ f->raw.p, k, f->name };
 	return 0;
 }
 
