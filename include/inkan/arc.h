@@ -72,8 +72,9 @@ struct inkan_arc_set {
 	/* Why the AMS or AS did not pass ("AMS: body hash mismatch; AS:
 	 * ..."); NULL when both passed. */
 	const char *reason;
-	/* The AAR payload after "i=N;": unfolded, trimmed ("example.org;
-	 * spf=pass ..."), or NULL when it has no readable AAR. */
+	/* The AAR payload after "i=N;": trimmed, each line break with the
+	 * WSP around it made one SP ("example.org; spf=pass ..."), or NULL
+	 * when the set has no readable AAR. */
 	const char *aar;
 };
 
@@ -151,7 +152,7 @@ struct inkan_arc_seal_opts {
 	 * oversigning, plus every DKIM-Signature field (RFC 8617 §4.1.2
 	 * recommends signing them). */
 	const char *const *headers;
-	int64_t timestamp;		/* t=; 0 = time() */
+	int64_t timestamp;		/* t=; 0 = time(), negative = no t= */
 	/* AMS c=.  With use_canon false (the zero default) the AMS is
 	 * relaxed/relaxed whatever these say; set use_canon to use them
 	 * (INKAN_DKIM_SIMPLE is 0, so a zeroed struct cannot mean relaxed
@@ -228,7 +229,9 @@ int inkan_arc_as_parse(struct inkan_arena *a, const char *value, size_t len,
 /* Read the instance of an ARC-Authentication-Results value (§4.1.1:
  * [CFWS] "i" [CFWS] "=" [CFWS] 1*2DIGIT [CFWS] ";" then the RFC 8601
  * payload).  Sets *i and *payload (the rest after the ';', a slice of
- * value).  Returns 0 or INKAN_EMALFORMED with *why (static). */
+ * value).  Returns 0 or INKAN_EMALFORMED with *why (static); an instance
+ * over INKAN_ARC_MAX_INSTANCES is an error that leaves *i set, others
+ * leave it 0. */
 int inkan_arc_aar_parse(const char *value, size_t len, unsigned *i,
     struct inkan_slice *payload, const char **why);
 

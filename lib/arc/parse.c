@@ -229,10 +229,14 @@ inkan_arc_aar_parse(const char *value, size_t len, unsigned *i, struct inkan_sli
 		*i = 0;
 		return bad(why, "invalid i= instance (RFC 8617 §4.2.1: 1 to 50)");
 	}
+	if (*i > INKAN_ARC_MAX_INSTANCES)
+		return bad(why, "i= over the RFC 8617 limit of 50 instances");
 	k = d;
 	/* arc-info = instance [CFWS] ";" authres-payload */
-	if (!skip_cfws(value, len, &k) || k >= len || value[k] != ';')
+	if (!skip_cfws(value, len, &k) || k >= len || value[k] != ';') {
+		*i = 0;
 		return bad(why, "no ';' after the i= instance tag");
+	}
 	k++;
 	*payload = (struct inkan_slice){ value + k, len - k };
 	return 0;
@@ -266,7 +270,9 @@ field_instance(struct inkan_arena *a, int kind, struct inkan_slice v, const char
 	if (kind == ARC_AAR) {
 		struct inkan_slice pl;
 
-		if (inkan_arc_aar_parse(v.p, v.len, &i, &pl, why) != 0)
+		/* over the limit: *i is kept, and the caller says so */
+		if (inkan_arc_aar_parse(v.p, v.len, &i, &pl, why) != 0 &&
+		    i <= INKAN_ARC_MAX_INSTANCES)
 			return 0;
 		return i;
 	}

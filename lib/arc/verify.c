@@ -159,9 +159,19 @@ aar_payload(struct inkan_arc_verify *v, unsigned i)
 		v->err = INKAN_ENOMEM;
 		return NULL;
 	}
-	for (size_t j = 0; j < pl.len; j++)
-		if (pl.p[j] != '\r' && pl.p[j] != '\n')
+	/* a line break and the WSP around it become one SP */
+	for (size_t j = 0; j < pl.len; j++) {
+		if (pl.p[j] != '\r' && pl.p[j] != '\n') {
 			o[k++] = pl.p[j];
+			continue;
+		}
+		while (k > 0 && (o[k - 1] == ' ' || o[k - 1] == '\t'))
+			k--;
+		while (j + 1 < pl.len && (pl.p[j + 1] == '\r' || pl.p[j + 1] == '\n' ||
+		    pl.p[j + 1] == ' ' || pl.p[j + 1] == '\t'))
+			j++;
+		o[k++] = ' ';
+	}
 	o[k] = '\0';
 	return o;
 }
