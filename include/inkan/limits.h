@@ -224,4 +224,19 @@
  * rua= list of thousands of bad URIs would give thousands). */
 #define INKAN_DMARC_MAX_PROBLEMS	128
 
+/* ---- ARC (RFC 8617) ---- */
+
+/* RFC 8617 §4.2.1: at most 50 ARC sets; a chain with more fails (§5.2
+ * step 1) and a sealer must not add the 51st.  This also bounds the work
+ * of one message: at most 100 key fetches and signature checks. */
+#define INKAN_ARC_MAX_INSTANCES		50
+/* ARC header fields looked at in one message: three per set.  More can
+ * only be a broken (failing) chain; the rest is not parsed. */
+#define INKAN_ARC_MAX_FIELDS		(3 * INKAN_ARC_MAX_INSTANCES)
+/* Largest ARC-Authentication-Results payload the sealer writes, bytes.
+ * The AAR consolidates our Authentication-Results fields; past this a
+ * receiver's per-field limit (Postfix: 100 KiB) comes near, and the
+ * results are refused rather than cut. */
+#define INKAN_ARC_MAX_AAR_BYTES		65536
+
 #endif

@@ -84,7 +84,8 @@ inkan_dkim_sign_new(struct inkan_arena *a, struct inkan_dkim_key *const *keys, s
 	s->o = *o;
 	bc = o->body_canon;
 	if (o->template_value != NULL) {
-		int r = inkan__sig_parse(a, o->template_value, strlen(o->template_value), true,
+		int r = inkan__sig_parse(a, o->template_value, strlen(o->template_value),
+		    INKAN__SIG_TMPL,
 		    &s->tmpl, NULL);
 
 		if (r != 0)
@@ -132,94 +133,100 @@ inkan_dkim_sign_body(struct inkan_dkim_sign *s, const char *p, size_t n)
 }
 
 static size_t
-count_fields(const struct inkan_dkim_sign *s, const char *name)
+count_fields(const struct inkan__dkim_field *f, size_t nf, const char *name)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < s->nf; i++)
-		if (inkan_slice_caseeq_cstr(s->f[i].name, name))
+	for (size_t i = 0; i < nf; i++)
+		if (inkan_slice_caseeq_cstr(f[i].name, name))
 			n++;
 	return n;
 }
 
-/* The h= names: each listed name as often as it occurs, plus once more
- * when oversigned; From always. */
 static int
-build_h(struct inkan_dkim_sign *s, const char ***out, size_t *nout)
+add_name(struct inkan_arena *a, const char **h, size_t *n, const char *name)
 {
-	const char **h = inkan_arena_alloc(s->a, (INKAN_DKIM_MAX_H_NAMES + 1) * sizeof(*h));
+	char *lc;
+
+	if (*n == INKAN_DKIM_MAX_H_NAMES)
+		return INKAN_ELIMIT;
+	if ((lc = inkan_arena_strdup(a, name)) == NULL)
+		return INKAN_ENOMEM;
+	for (char *q = lc; *q; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q + 32);
+	h[(*n)++] = lc;
+	return 0;
+}
+
+/* The h= names: each listed name as often as it occurs, plus once more
+ * when oversigned; From always; then the names of also as often as they
+ * occur. */
+int
+inkan__dkim_build_h(struct inkan_arena *a, const struct inkan__dkim_field *f, size_t nf,
+    const char *const *headers, bool oversign, const char *const *also, const char ***out,
+    size_t *nout)
+{
+	const char **h = inkan_arena_alloc(a, (INKAN_DKIM_MAX_H_NAMES + 1) * sizeof(*h));
 	size_t n = 0;
-	const char *const *lists[2] = { s->o.headers ? s->o.headers : oversigned,
-	    s->o.headers ? NULL : if_present };
+	const char *const *lists[3] = { headers ? headers : oversigned,
+	    headers ? NULL : if_present, NULL };
 	bool from = false;
+	int r;
 
 	if (h == NULL)
 		return INKAN_ENOMEM;
 	for (int li = 0; li < 2 && lists[li] != NULL; li++) {
 		for (const char *const *p = lists[li]; *p != NULL; p++) {
-			size_t c = count_fields(s, *p);
-			bool over = li == 0 && !s->o.no_oversign;
+			size_t c = count_fields(f, nf, *p);
+			bool over = li == 0 && oversign;
 
 			if (strcasecmp(*p, "from") == 0) {
 				from = true;
 				over = over || c == 0;
 			}
 			c += over ? 1 : 0;
-			for (size_t k = 0; k < c; k++) {
-				if (n == INKAN_DKIM_MAX_H_NAMES)
-					return INKAN_ELIMIT;
-				char *lc = inkan_arena_strdup(s->a, *p);
-
-				if (lc == NULL)
-					return INKAN_ENOMEM;
-				for (char *q = lc; *q; q++)
-					if (*q >= 'A' && *q <= 'Z')
-						*q = (char)(*q + 32);
-				h[n++] = lc;
-			}
+			for (size_t k = 0; k < c; k++)
+				if ((r = add_name(a, h, &n, *p)) != 0)
+					return r;
 		}
 	}
 	if (!from) {
-		size_t c = count_fields(s, "from");
+		size_t c = count_fields(f, nf, "from");
 
 		/* §5.4: From MUST be signed, whatever the caller listed */
-		for (size_t k = 0; k < c + (s->o.no_oversign ? 0 : 1); k++) {
-			if (n == INKAN_DKIM_MAX_H_NAMES)
-				return INKAN_ELIMIT;
-			h[n++] = "from";
-		}
+		for (size_t k = 0; k < c + (oversign ? 1 : 0); k++)
+			if ((r = add_name(a, h, &n, "from")) != 0)
+				return r;
+	}
+	for (const char *const *p = also; p != NULL && *p != NULL; p++) {
+		size_t c = count_fields(f, nf, *p);
+
+		for (size_t k = 0; k < c; k++)
+			if ((r = add_name(a, h, &n, *p)) != 0)
+				return r;
 	}
 	*out = h;
 	*nout = n;
 	return 0;
 }
 
-/* Header hash input for names h: see verify.c, same rules. */
+/* Header hash input for names h: see verify.c, same rules; the signature
+ * field is given with b= empty. */
 static int
 header_data(struct inkan_dkim_sign *s, enum inkan_dkim_canon c, const char *const *h,
     size_t nh, const char *sigfield, size_t siglen, struct inkan_buf *b)
 {
-	bool *used = calloc(s->nf ? s->nf : 1, sizeof(bool));
+	int r = inkan__dkim_header_input(s->f, s->nf, h, nh, c, b);
 
-	if (used == NULL)
-		return INKAN_ENOMEM;
-	for (size_t k = 0; k < nh; k++) {
-		for (size_t j = s->nf; j-- > 0;) {
-			if (used[j] || !inkan_slice_caseeq_cstr(s->f[j].name, h[k]))
-				continue;
-			used[j] = true;
-			inkan__canon_header(c, s->f[j].raw, s->f[j].len, false, b);
-			break;
-		}
-	}
-	free(used);
-	inkan__canon_header(c, sigfield, siglen, true, b);
-	return b->err;
+	if (r == 0)
+		r = inkan__canon_header(c, sigfield, siglen, true, b);
+	return r;
 }
 
-static int
-do_sign(struct inkan_dkim_key *k, const struct inkan_buf *data, uint8_t **sig, size_t *siglen,
-    struct inkan_arena *a)
+int
+inkan__dkim_sign_data(struct inkan_dkim_key *k, const struct inkan_buf *data,
+    struct inkan_arena *a, uint8_t **sig, size_t *siglen)
 {
 	EVP_PKEY *pk = inkan__key_pkey(k);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -354,7 +361,8 @@ sign_one(struct inkan_dkim_sign *s, size_t ki, const char *bh, struct inkan_buf 
 
 		if (sel == NULL)
 			return INKAN_EINVAL;
-		if ((r = build_h(s, &h, &nh)) != 0)
+		if ((r = inkan__dkim_build_h(s->a, s->f, s->nf, s->o.headers, !s->o.no_oversign,
+		    NULL, &h, &nh)) != 0)
 			return r;
 		hh = h;
 		hc = s->o.hdr_canon;
@@ -394,7 +402,7 @@ sign_one(struct inkan_dkim_sign *s, size_t ki, const char *bh, struct inkan_buf 
 	}
 	r = header_data(s, hc, hh, nh, fld.p, fld.len, &data);
 	if (r == 0)
-		r = do_sign(k, &data, &sig, &siglen, s->a);
+		r = inkan__dkim_sign_data(k, &data, s->a, &sig, &siglen);
 	if (r == 0) {
 		const char *b64 = inkan__b64_encode(s->a, sig, siglen);
 		size_t bs, be;
@@ -438,7 +446,7 @@ inkan_dkim_sign_end(struct inkan_dkim_sign *s, const char **fields, const char *
 	*fields = NULL;
 	if (why != NULL)
 		*why = NULL;
-	if (count_fields(s, "from") == 0) {
+	if (count_fields(s->f, s->nf, "from") == 0) {
 		if (why != NULL)
 			*why = "message has no From field (RFC 6376 §5.4 requires signing it)";
 		return INKAN_EINVAL;

@@ -121,24 +121,31 @@ inkan_dkim_verify_field(struct inkan_dkim_verify *v, const struct inkan_msg_fiel
 static int
 borrow_field(struct inkan_dkim_verify *v, const struct inkan_msg_field *f)
 {
-	size_t k = f->raw.len;
-
 	if (v->header_done)
 		return INKAN_EINVAL;
-	if (v->nf == INKAN_MSG_MAX_FIELDS)
+	return inkan__dkim_field_borrow(&v->f, &v->nf, &v->capf, f);
+}
+
+int
+inkan__dkim_field_borrow(struct inkan__dkim_field **fp, size_t *n, size_t *cap,
+    const struct inkan_msg_field *f)
+{
+	size_t k = f->raw.len;
+
+	if (*n == INKAN_MSG_MAX_FIELDS)
 		return INKAN_ELIMIT;
 	if (k >= 2 && f->raw.p[k - 2] == '\r' && f->raw.p[k - 1] == '\n')
 		k -= 2;
-	if (v->nf == v->capf) {
-		size_t nc = v->capf ? 2 * v->capf : 32;
-		struct inkan__dkim_field *nf = realloc(v->f, nc * sizeof(*nf));
+	if (*n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 32;
+		struct inkan__dkim_field *nf = realloc(*fp, nc * sizeof(*nf));
 
 		if (nf == NULL)
 			return INKAN_ENOMEM;
-		v->f = nf;
-		v->capf = nc;
+		*fp = nf;
+		*cap = nc;
 	}
-	v->f[v->nf++] = (struct inkan__dkim_field){ f->raw.p, k, f->name };
+	(*fp)[(*n)++] = (struct inkan__dkim_field){ f->raw.p, k, f->name };
 	return 0;
 }
 
@@ -151,62 +158,68 @@ verdict(struct vsig *s, enum inkan_dkim_result r, const char *why)
 }
 
 static const char *
-key_name(struct inkan_dkim_verify *v, const struct inkan_dkim_sig *sig)
+key_name(struct inkan_arena *a, const struct inkan_dkim_sig *sig)
 {
 	size_t n = strlen(sig->s) + strlen(sig->d) + sizeof("._domainkey.");
 
 	if (n > INKAN_DNAME_MAX_TEXT + 2)
 		return NULL;
-	return inkan_arena_printf(v->a, "%s._domainkey.%s", sig->s, sig->d);
+	return inkan_arena_printf(a, "%s._domainkey.%s", sig->s, sig->d);
 }
 
-/* Fetch and check the key; returns the public key (borrowed from the cache
- * or to be freed via *owned), or NULL with a verdict set. */
-static EVP_PKEY *
-fetch_key(struct inkan_dkim_verify *v, struct vsig *s, EVP_PKEY **owned, EVP_PKEY_CTX ***vctx)
+static bool
+key_verdict(struct inkan__key *k, enum inkan_dkim_result r, const char *why)
 {
-	const struct inkan_dkim_sig *sig = &s->sig;
+	k->result = r;
+	k->reason = why;
+	return false;
+}
+
+void
+inkan__dkim_key_release(struct inkan__key *k)
+{
+	EVP_PKEY_free(k->owned);
+	k->owned = NULL;
+	k->pk = NULL;
+}
+
+bool
+inkan__dkim_key_fetch(struct inkan__keyfetch *kf, const struct inkan_dkim_sig *sig,
+    struct inkan__key *k)
+{
 	struct inkan_dns_answer ans;
 	struct inkan_dkim_keyrec kr;
-	const char *name = key_name(v, sig), *why = NULL;
+	const char *name = key_name(kf->a, sig), *why = NULL;
 	bool have = false;
 	int r;
 
-	*owned = NULL;
-	*vctx = NULL;
-	if (name == NULL) {
-		verdict(s, INKAN_DKIM_PERMERROR, "key name too long");
-		return NULL;
-	}
-	r = inkan_dns_query(v->r, v->a, name, INKAN_DNS_TXT, &ans);
+	memset(k, 0, sizeof(*k));
+	if (name == NULL)
+		return key_verdict(k, INKAN_DKIM_PERMERROR, "key name too long");
+	r = inkan_dns_query(kf->r, kf->a, name, INKAN_DNS_TXT, &ans);
 	if (r == INKAN_EINVAL) {
 		/* s= and d= do not make a name the resolver accepts */
-		verdict(s, INKAN_DKIM_PERMERROR, inkan_arena_printf(v->a,
+		return key_verdict(k, INKAN_DKIM_PERMERROR, inkan_arena_printf(kf->a,
 		    "invalid key name %.300s", name));
-		return NULL;
 	}
 	if (r != 0) {
 		if (r == INKAN_EAGAIN || r == INKAN_ENOMEM)
-			v->err = r;
-		verdict(s, INKAN_DKIM_TEMPERROR, inkan_arena_printf(v->a,
+			kf->err = r;
+		return key_verdict(k, INKAN_DKIM_TEMPERROR, inkan_arena_printf(kf->a,
 		    "DNS error fetching key %s: %s", name, inkan_strerror(r)));
-		return NULL;
 	}
 	switch (ans.status) {
 	case INKAN_DNS_OK:
 		break;
 	case INKAN_DNS_TIMEOUT:
-		verdict(s, INKAN_DKIM_TEMPERROR,
-		    inkan_arena_printf(v->a, "DNS timeout fetching key %s", name));
-		return NULL;
+		return key_verdict(k, INKAN_DKIM_TEMPERROR,
+		    inkan_arena_printf(kf->a, "DNS timeout fetching key %s", name));
 	case INKAN_DNS_SERVFAIL:
-		verdict(s, INKAN_DKIM_TEMPERROR,
-		    inkan_arena_printf(v->a, "DNS failure (SERVFAIL) fetching key %s", name));
-		return NULL;
+		return key_verdict(k, INKAN_DKIM_TEMPERROR,
+		    inkan_arena_printf(kf->a, "DNS failure (SERVFAIL) fetching key %s", name));
 	default:
-		verdict(s, INKAN_DKIM_PERMERROR, inkan_arena_printf(v->a,
+		return key_verdict(k, INKAN_DKIM_PERMERROR, inkan_arena_printf(kf->a,
 		    "no key record at %s (%s)", name, inkan_dns_status_name(ans.status)));
-		return NULL;
 	}
 	/* §3.6.2.2: the strings of one TXT record are concatenated; with
 	 * several records we take the first that parses. */
@@ -215,127 +228,121 @@ fetch_key(struct inkan_dkim_verify *v, struct vsig *s, EVP_PKEY **owned, EVP_PKE
 		size_t tl;
 
 		if (ans.rr[i].type != INKAN_DNS_TXT ||
-		    inkan_dns_rr_txt(v->a, &ans.rr[i], &txt, &tl) != 0)
+		    inkan_dns_rr_txt(kf->a, &ans.rr[i], &txt, &tl) != 0)
 			continue;
-		r = inkan__key_parse(v->a, txt, tl, v->o.keycache == NULL, &kr, &why);
+		r = inkan__key_parse(kf->a, txt, tl, kf->cache == NULL, &kr, &why);
 		if (r == INKAN_ENOMEM) {
-			v->err = r;
-			verdict(s, INKAN_DKIM_TEMPERROR, "out of memory");
-			return NULL;
+			kf->err = r;
+			return key_verdict(k, INKAN_DKIM_TEMPERROR, "out of memory");
 		}
 		have = r == 0;
 	}
 	if (!have) {
-		verdict(s, INKAN_DKIM_PERMERROR, inkan_arena_printf(v->a,
+		return key_verdict(k, INKAN_DKIM_PERMERROR, inkan_arena_printf(kf->a,
 		    "invalid key record at %s: %s", name, why ? why : "no TXT record"));
-		return NULL;
 	}
-	s->res->key_testing = kr.testing;
-	if (kr.revoked) {
-		verdict(s, INKAN_DKIM_FAIL, "key revoked (empty p= in key record)");
-		return NULL;
-	}
+	k->testing = kr.testing;
+	if (kr.revoked)
+		return key_verdict(k, INKAN_DKIM_FAIL, "key revoked (empty p= in key record)");
 	bool ed = sig->alg == INKAN_DKIM_ALG_ED25519_SHA256;
 
 	if (strcasecmp(kr.k, "rsa") != 0 && strcasecmp(kr.k, "ed25519") != 0) {
-		verdict(s, INKAN_DKIM_PERMERROR,
-		    inkan_arena_printf(v->a, "unknown key type k=%.40s", kr.k));
-		return NULL;
+		return key_verdict(k, INKAN_DKIM_PERMERROR,
+		    inkan_arena_printf(kf->a, "unknown key type k=%.40s", kr.k));
 	}
 	if (strcasecmp(kr.k, ed ? "ed25519" : "rsa") != 0) {
-		verdict(s, INKAN_DKIM_PERMERROR, inkan_arena_printf(v->a,
+		return key_verdict(k, INKAN_DKIM_PERMERROR, inkan_arena_printf(kf->a,
 		    "key type k=%s does not match a=%s", kr.k, sig->a));
-		return NULL;
 	}
-	s->res->key_type = ed ? "ed25519" : "rsa";
-	if (!inkan__keyrec_hash_ok(&kr, sig->alg == INKAN_DKIM_ALG_RSA_SHA1 ? "sha1" : "sha256")) {
-		verdict(s, INKAN_DKIM_PERMERROR, "key h= does not allow the signature's hash");
-		return NULL;
-	}
-	if (!inkan__keyrec_service_ok(&kr)) {
-		verdict(s, INKAN_DKIM_PERMERROR, "key is not for email (s= service type)");
-		return NULL;
-	}
+	k->type = ed ? "ed25519" : "rsa";
+	if (!inkan__keyrec_hash_ok(&kr, sig->alg == INKAN_DKIM_ALG_RSA_SHA1 ? "sha1" : "sha256"))
+		return key_verdict(k, INKAN_DKIM_PERMERROR,
+		    "key h= does not allow the signature's hash");
+	if (!inkan__keyrec_service_ok(&kr))
+		return key_verdict(k, INKAN_DKIM_PERMERROR,
+		    "key is not for email (s= service type)");
 	if (kr.strict) {
 		/* §3.6.1 t=s: the i= domain must be exactly d= */
 		const char *at = strrchr(sig->i, '@');
 
-		if (at == NULL || strcasecmp(at + 1, sig->d) != 0) {
-			verdict(s, INKAN_DKIM_PERMERROR,
+		if (at == NULL || strcasecmp(at + 1, sig->d) != 0)
+			return key_verdict(k, INKAN_DKIM_PERMERROR,
 			    "key has t=s but i= domain is a subdomain of d=");
-			return NULL;
-		}
 	}
 	EVP_PKEY *pk = NULL;
 
-	if (v->o.keycache != NULL)
-		pk = inkan__keycache_get(v->o.keycache, kr.k, kr.p_text, vctx);
+	if (kf->cache != NULL)
+		pk = inkan__keycache_get(kf->cache, kr.k, kr.p_text, &k->vctx);
 	if (pk == NULL && kr.p == NULL) {
 		bool b64bad;
 
-		kr.p = inkan__b64_decode(v->a, kr.p_text, strlen(kr.p_text), &kr.plen, &b64bad);
+		kr.p = inkan__b64_decode(kf->a, kr.p_text, strlen(kr.p_text), &kr.plen, &b64bad);
 		if (kr.p == NULL) {
 			if (!b64bad)
-				v->err = INKAN_ENOMEM;
-			verdict(s, INKAN_DKIM_PERMERROR, inkan_arena_printf(v->a,
+				kf->err = INKAN_ENOMEM;
+			return key_verdict(k, INKAN_DKIM_PERMERROR, inkan_arena_printf(kf->a,
 			    "invalid key record at %s: p= is not base64", name));
-			return NULL;
 		}
 	}
 	if (pk == NULL) {
 		pk = inkan__pubkey_decode(kr.k, kr.p, kr.plen);
-		if (pk == NULL) {
-			verdict(s, INKAN_DKIM_PERMERROR, "key p= is not a valid public key");
-			return NULL;
-		}
-		if (v->o.keycache == NULL ||
-		    inkan__keycache_put(v->o.keycache, kr.k, kr.p_text, pk, vctx) == NULL)
-			*owned = pk;
+		if (pk == NULL)
+			return key_verdict(k, INKAN_DKIM_PERMERROR,
+			    "key p= is not a valid public key");
+		if (kf->cache == NULL ||
+		    inkan__keycache_put(kf->cache, kr.k, kr.p_text, pk, &k->vctx) == NULL)
+			k->owned = pk;
 	}
 	unsigned bits = (unsigned)EVP_PKEY_get_bits(pk);
 
-	s->res->key_bits = bits;
-	if (!ed && bits < v->o.min_rsa_bits) {
-		verdict(s, INKAN_DKIM_FAIL, inkan_arena_printf(v->a,
-		    "key too short (%u bits; RFC 8301 needs %u)", bits, v->o.min_rsa_bits));
+	k->bits = bits;
+	if (!ed && bits < kf->min_rsa_bits) {
+		key_verdict(k, INKAN_DKIM_FAIL, inkan_arena_printf(kf->a,
+		    "key too short (%u bits; RFC 8301 needs %u)", bits, kf->min_rsa_bits));
 	} else if (!ed && bits > INKAN_DKIM_MAX_RSA_BITS) {
-		verdict(s, INKAN_DKIM_PERMERROR, inkan_arena_printf(v->a,
+		key_verdict(k, INKAN_DKIM_PERMERROR, inkan_arena_printf(kf->a,
 		    "key too long (%u bits; limit %u)", bits, INKAN_DKIM_MAX_RSA_BITS));
 	} else {
-		return pk;
+		k->pk = pk;
+		return true;
 	}
-	EVP_PKEY_free(*owned);
-	*owned = NULL;
-	return NULL;
+	inkan__dkim_key_release(k);
+	return false;
 }
 
-/* §3.7: the header hash input: the h= fields, each instance taken from
- * the bottom up, absent ones contributing nothing; then this signature
- * field with b= emptied and without its final CRLF. */
-static int
-header_data(struct inkan_dkim_verify *v, const struct vsig *s, size_t self,
-    struct inkan_buf *b)
+int
+inkan__dkim_header_input(const struct inkan__dkim_field *f, size_t nf, const char *const *h,
+    size_t nh, enum inkan_dkim_canon c, struct inkan_buf *b)
 {
-	const struct inkan_dkim_sig *sig = &s->sig;
 	/* per field: already used by an earlier h= name */
-	bool *used = calloc(v->nf ? v->nf : 1, sizeof(bool));
-	size_t bs, be;
+	bool *used = calloc(nf ? nf : 1, sizeof(bool));
 
 	if (used == NULL)
 		return INKAN_ENOMEM;
-	for (size_t k = 0; k < sig->nh; k++) {
-		for (size_t j = v->nf; j-- > 0;) {
-			if (used[j] || !inkan_slice_caseeq_cstr(v->f[j].name, sig->h[k]))
+	for (size_t k = 0; k < nh; k++) {
+		for (size_t j = nf; j-- > 0;) {
+			if (used[j] || !inkan_slice_caseeq_cstr(f[j].name, h[k]))
 				continue;
 			used[j] = true;
-			inkan__canon_header(sig->hdr_canon, v->f[j].raw, v->f[j].len, false, b);
+			inkan__canon_header(c, f[j].raw, f[j].len, false, b);
 			break;
 		}
 	}
 	free(used);
-	const struct inkan__dkim_field *f = &v->f[self];
-	const char *val = (const char *)memchr(f->raw, ':', f->len) + 1;
-	size_t vlen = f->len - (size_t)(val - f->raw);
+	return b->err;
+}
+
+int
+inkan__dkim_self_input(enum inkan_dkim_canon c, const char *raw, size_t len,
+    struct inkan_buf *b)
+{
+	const char *colon = memchr(raw, ':', len);
+	size_t bs, be;
+
+	if (colon == NULL)
+		return INKAN_EMALFORMED;
+	const char *val = colon + 1;
+	size_t vlen = len - (size_t)(val - raw);
 
 	if (!inkan__find_b(val, vlen, &bs, &be))
 		return INKAN_EMALFORMED;
@@ -343,20 +350,34 @@ header_data(struct inkan_dkim_verify *v, const struct vsig *s, size_t self,
 	struct inkan_buf tmp;
 
 	inkan_buf_init(&tmp, 0);
-	inkan_buf_append(&tmp, f->raw, (size_t)(val - f->raw) + bs);
+	inkan_buf_append(&tmp, raw, (size_t)(val - raw) + bs);
 	inkan_buf_append(&tmp, val + be, vlen - be);
 	if (tmp.err == 0)
-		inkan__canon_header(sig->hdr_canon, tmp.p, tmp.len, true, b);
+		inkan__canon_header(c, tmp.p, tmp.len, true, b);
 	int r = tmp.err ? tmp.err : b->err;
 
 	inkan_buf_free(&tmp);
 	return r;
 }
 
+/* §3.7: the header hash input: the h= fields, then this signature field
+ * with b= emptied and without its final CRLF. */
+static int
+header_data(struct inkan_dkim_verify *v, const struct vsig *s, size_t self,
+    struct inkan_buf *b)
+{
+	const struct inkan_dkim_sig *sig = &s->sig;
+	int r = inkan__dkim_header_input(v->f, v->nf, sig->h, sig->nh, sig->hdr_canon, b);
+
+	if (r != 0)
+		return r;
+	return inkan__dkim_self_input(sig->hdr_canon, v->f[self].raw, v->f[self].len, b);
+}
+
 /* rsa-sha256 with a verify context kept in the key cache: one digest and
  * one EVP_PKEY_verify, without setting up a context per message. */
 static bool
-verify_rsa_cached(EVP_PKEY *pk, EVP_PKEY_CTX **slot, const struct inkan_dkim_sig *sig,
+verify_rsa_cached(EVP_PKEY *pk, EVP_PKEY_CTX **slot, const uint8_t *sig, size_t siglen,
     const struct inkan_buf *b)
 {
 	unsigned char d[32];
@@ -374,37 +395,50 @@ verify_rsa_cached(EVP_PKEY *pk, EVP_PKEY_CTX **slot, const struct inkan_dkim_sig
 	}
 	if (EVP_Digest(b->p, b->len, d, NULL, inkan__sha256(), NULL) != 1)
 		return false;
-	return EVP_PKEY_verify(*slot, sig->b, sig->blen, d, sizeof(d)) == 1;
+	return EVP_PKEY_verify(*slot, sig, siglen, d, sizeof(d)) == 1;
 }
 
-static bool
-verify_header_sig(EVP_PKEY *pk, EVP_PKEY_CTX **slot, const struct inkan_dkim_sig *sig,
-    const struct inkan_buf *b)
+bool
+inkan__dkim_verify_data(EVP_PKEY *pk, EVP_PKEY_CTX **slot, int alg, const uint8_t *sig,
+    size_t siglen, const struct inkan_buf *b)
 {
 	EVP_MD_CTX *ctx;
 	bool ok = false;
 
-	if (slot != NULL && sig->alg == INKAN_DKIM_ALG_RSA_SHA256)
-		return verify_rsa_cached(pk, slot, sig, b);
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		return false;
-	if (sig->alg == INKAN_DKIM_ALG_ED25519_SHA256) {
-		/* RFC 8463 §3: Ed25519 (pure) over the SHA-256 of the data */
-		unsigned char d[32];
+	if (slot != NULL && alg == INKAN_DKIM_ALG_RSA_SHA256)
+		ok = verify_rsa_cached(pk, slot, sig, siglen, b);
+	else if ((ctx = EVP_MD_CTX_new()) != NULL) {
+		if (alg == INKAN_DKIM_ALG_ED25519_SHA256) {
+			/* RFC 8463 §3: Ed25519 (pure) over the SHA-256 of the data */
+			unsigned char d[32];
 
-		if (EVP_Digest(b->p, b->len, d, NULL, inkan__sha256(), NULL) == 1 &&
-		    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1)
-			ok = EVP_DigestVerify(ctx, sig->b, sig->blen, d, sizeof(d)) == 1;
-	} else {
-		const EVP_MD *md = sig->alg == INKAN_DKIM_ALG_RSA_SHA1 ? inkan__sha1() :
-		    inkan__sha256();
+			if (EVP_Digest(b->p, b->len, d, NULL, inkan__sha256(), NULL) == 1 &&
+			    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1)
+				ok = EVP_DigestVerify(ctx, sig, siglen, d, sizeof(d)) == 1;
+		} else {
+			const EVP_MD *md = alg == INKAN_DKIM_ALG_RSA_SHA1 ? inkan__sha1() :
+			    inkan__sha256();
 
-		if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, pk) == 1)
-			ok = EVP_DigestVerify(ctx, sig->b, sig->blen,
-			    (const unsigned char *)b->p, b->len) == 1;
+			if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, pk) == 1)
+				ok = EVP_DigestVerify(ctx, sig, siglen,
+				    (const unsigned char *)b->p, b->len) == 1;
+		}
+		EVP_MD_CTX_free(ctx);
 	}
-	EVP_MD_CTX_free(ctx);
+	/* a failed verification leaves errors on OpenSSL's per-thread
+	 * queue; a long-running verifier must not collect them */
+	ERR_clear_error();
 	return ok;
+}
+
+const char *
+inkan__dkim_check_time(const struct inkan_dkim_sig *sig, int64_t now, int skew)
+{
+	if (sig->x >= 0 && sig->x + skew < now)
+		return "signature expired (x= in the past)";
+	if (sig->t >= 0 && sig->t > now + skew)
+		return "signature timestamp t= in the future";
+	return NULL;
 }
 
 static void
@@ -415,8 +449,8 @@ check_sig(struct inkan_dkim_verify *v, struct vsig *s, size_t self)
 	const struct inkan__dkim_field *f = &v->f[self];
 	const char *val = (const char *)memchr(f->raw, ':', f->len) + 1;
 	const char *why;
-	EVP_PKEY *pk, *owned;
-	EVP_PKEY_CTX **vctx;
+	struct inkan__keyfetch kf = { v->r, v->a, v->o.keycache, v->o.min_rsa_bits, 0 };
+	struct inkan__key key;
 	int r;
 
 	r = inkan_dkim_sig_parse(v->a, val, f->len - (size_t)(val - f->raw), sig, &why);
@@ -450,29 +484,31 @@ check_sig(struct inkan_dkim_verify *v, struct vsig *s, size_t self)
 		verdict(s, INKAN_DKIM_FAIL, "rsa-sha1 not allowed (RFC 8301 §3.1)");
 		return;
 	}
-	if (sig->x >= 0 && sig->x + v->o.clock_skew < v->o.now) {
-		verdict(s, INKAN_DKIM_FAIL, "signature expired (x= in the past)");
+	if ((why = inkan__dkim_check_time(sig, v->o.now, v->o.clock_skew)) != NULL) {
+		verdict(s, INKAN_DKIM_FAIL, why);
 		return;
 	}
-	if (sig->t >= 0 && sig->t > v->o.now + v->o.clock_skew) {
-		verdict(s, INKAN_DKIM_FAIL, "signature timestamp t= in the future");
+	bool have = inkan__dkim_key_fetch(&kf, sig, &key);
+
+	if (kf.err != 0)
+		v->err = kf.err;
+	res->key_testing = key.testing;
+	res->key_type = key.type;
+	res->key_bits = key.bits;
+	if (!have) {
+		verdict(s, key.result, key.reason);
 		return;
 	}
-	pk = fetch_key(v, s, &owned, &vctx);
-	if (pk == NULL)
-		return;
 
 	struct inkan_buf b;
 
 	inkan_buf_init(&b, 0);
 	r = header_data(v, s, self, &b);
 	if (r == 0)
-		s->sig_ok = verify_header_sig(pk, vctx, sig, &b);
-	/* a failed verification leaves errors on OpenSSL's per-thread
-	 * queue; a long-running verifier must not collect them */
-	ERR_clear_error();
+		s->sig_ok = inkan__dkim_verify_data(key.pk, key.vctx, sig->alg, sig->b, sig->blen,
+		    &b);
 	inkan_buf_free(&b);
-	EVP_PKEY_free(owned);
+	inkan__dkim_key_release(&key);
 	if (r != 0) {
 		if (r == INKAN_ENOMEM)
 			v->err = r;
