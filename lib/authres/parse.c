@@ -438,10 +438,10 @@ parse_prop(struct cur *c, struct inkan_authres_result *rr, size_t *pcap)
 		if (c->err == 0 && pn.len == 0 && !q2)
 			fail(c, INKAN_EMALFORMED, "expected a property name after '.'");
 		skip_cfws(c, NULL);
-		if (c->err == 0 && (!more(c) || ch(c) != '=')) {
+		if (c->err == 0 && (!more(c) || ch(c) != '='))
 			fail(c, INKAN_EMALFORMED, "expected '=' after the property name");
+		if (c->err)
 			return;
-		}
 		c->i++;
 		const char *v = pvalue(c);
 
@@ -525,10 +525,10 @@ parse_resinfo(struct cur *c, struct inkan_authres *r, size_t *cap)
 		mver = digits(c, "expected a method version after '/'");
 		skip_cfws(c, NULL);
 	}
-	if (c->err == 0 && (!more(c) || ch(c) != '=')) {
+	if (c->err == 0 && (!more(c) || ch(c) != '='))
 		fail(c, INKAN_EMALFORMED, "expected '=' after the method");
+	if (c->err)
 		return;
-	}
 	c->i++;
 	skip_cfws(c, NULL);
 
