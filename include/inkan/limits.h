@@ -239,4 +239,26 @@
  * results are refused rather than cut. */
 #define INKAN_ARC_MAX_AAR_BYTES		65536
 
+/* ---- Authentication-Results (RFC 8601) ---- */
+
+/* Largest A-R field value parsed, bytes.  Real fields are under 2 KB
+ * (Gmail, Fastmail with eight results); Postfix's header_size_limit is
+ * 100 KiB for a whole field.  Bounds parser work per field. */
+#define INKAN_AUTHRES_MAX_VALUE		65536
+/* Results (resinfo) in one field.  RFC 8601 sets no bound; a field with
+ * every DKIM signature of a message has ~10.  More is a crafted field. */
+#define INKAN_AUTHRES_MAX_RESULTS	128
+/* Properties of one result.  ARC has the most registered ones (6). */
+#define INKAN_AUTHRES_MAX_PROPS		64
+/* Nesting depth of RFC 5322 comments.  Real comments do not nest; the
+ * bound keeps the depth counter meaningful on hostile input. */
+#define INKAN_AUTHRES_MAX_COMMENT_DEPTH	64
+/* Digits of a version number (authres-version, method-version): only "1"
+ * exists; 9 digits always fit an int. */
+#define INKAN_AUTHRES_MAX_VERSION_DIGITS	9
+/* RFC 5322 §2.1.1: lines SHOULD be at most 78 characters (we fold there)
+ * and MUST be at most 998. */
+#define INKAN_AUTHRES_FOLD_COLUMN	78
+#define INKAN_AUTHRES_MAX_LINE		998
+
 #endif
