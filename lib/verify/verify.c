@@ -194,14 +194,6 @@ inkan_verify_body(struct inkan_verify *v, const char *p, size_t n)
 	return err;
 }
 
-/* The domain of an address (after the last '@'), or NULL. */
-static const char *
-addr_domain(const char *addr)
-{
-	const char *at = strrchr(addr, '@');
-	return at != NULL && at[1] != '\0' ? at + 1 : NULL;
-}
-
 static bool
 null_path(const char *mail_from)
 {
@@ -238,6 +230,11 @@ run_spf(struct inkan_verify *v, struct inkan_verify_result *out)
 	int err = inkan_spf_check(v->r, v->a, &q, &out->spf);
 	if (err != 0)
 		return err;
+	/* RFC 7208 §2.4 checks the null reverse-path as postmaster@HELO under
+	 * the MAIL FROM identity; what was authorised is the HELO domain
+	 * (RFC 9989 §4.4.2, RFC 8601 smtp.helo), and that is what we say. */
+	if (null_path(e->mail_from))
+		out->spf.identity = "helo";
 	out->spf_evaluated = true;
 	return 0;
 }

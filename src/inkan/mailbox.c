@@ -162,7 +162,7 @@ walk(const char *path, mailbox_fn fn, void *arg, const char **why, int depth)
 		return read_file(stdin, "-", fn, arg);
 	if (stat(path, &st) != 0) {
 		*why = strerror(errno);
-		return -1;
+		return MAILBOX_EOPEN;
 	}
 	if (S_ISDIR(st.st_mode)) {
 		struct dirent **ents;
@@ -181,7 +181,7 @@ walk(const char *path, mailbox_fn fn, void *arg, const char **why, int depth)
 				rc = walk(sub, fn, arg, why, depth + 1);
 				/* A sub-entry that cannot be read is reported
 				 * to the callback, not fatal for the walk. */
-				if (rc == -1) {
+				if (rc == MAILBOX_EOPEN) {
 					struct mailbox_msg m = { .path = sub, .err = *why };
 					rc = fn(arg, &m);
 				}
@@ -195,7 +195,7 @@ walk(const char *path, mailbox_fn fn, void *arg, const char **why, int depth)
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
 		*why = strerror(errno);
-		return -1;
+		return MAILBOX_EOPEN;
 	}
 	int rc = read_file(f, path, fn, arg);
 	if (rc == 0 && ferror(f)) {

@@ -33,8 +33,12 @@ struct mailbox_msg {
 /* Called per message; a non-zero return stops the walk and is returned. */
 typedef int (*mailbox_fn)(void *arg, const struct mailbox_msg *m);
 
-/* Walk path; returns 0, the callback's value, or -1 when path itself
- * cannot be opened (*why set to a static or strerror text). */
+/* path itself could not be opened or read. */
+#define MAILBOX_EOPEN	(-100)
+
+/* Walk path; returns 0, the callback's value, INKAN_ENOMEM (-1), or
+ * MAILBOX_EOPEN when path itself cannot be opened (*why set to a static
+ * or strerror text). */
 int mailbox_each(const char *path, mailbox_fn fn, void *arg, const char **why);
 
 #endif

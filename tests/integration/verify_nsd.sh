@@ -57,6 +57,18 @@ cd "$W"
 	grep -v '^;' arc.rec
 } > zones/verify.test.zone
 
+# The parent zone: the RFC 9989 tree walk asks _dmarc.test. too, and in
+# real DNS the TLD answers (NXDOMAIN).  Without it NSD refuses the query
+# and the walk rightly ends in temperror.
+{
+	echo '$ORIGIN test.'
+	echo '$TTL 300'
+	echo '@ IN SOA ns.test. hostmaster.test. 1 3600 600 86400 300'
+	echo '@ IN NS ns.test.'
+	echo 'ns IN A 127.0.0.1'
+	echo 'verify IN NS ns.verify.test.'
+} > zones/test.zone
+
 printf 'From: Alice <alice@verify.test>\r\nTo: bob@example.org\r\nSubject: nsd\r\nDate: Thu, 26 Nov 2026 01:00:00 +0000\r\nMessage-ID: <nsd-1@verify.test>\r\n\r\nHello over real DNS.\r\n' > plain.eml
 "$inkan" dkim sign --domain verify.test --selector s1 --key s1.key \
 	--selector e1 --key e1.key plain.eml > signed.eml
