@@ -380,7 +380,7 @@ build_authres(struct inkan_verify *v, struct inkan_verify_result *out)
 
 	if (out->arc_evaluated) {
 		r = ar_add(&b, "arc", inkan_arc_cv_name(out->arc.cv));
-		if (r != NULL && out->arc.cv != INKAN_ARC_PASS && out->arc.reason != NULL)
+		if (r != NULL && out->arc.cv == INKAN_ARC_FAIL && out->arc.reason != NULL)
 			r->comment = out->arc.reason;
 		if (out->arc.cv == INKAN_ARC_PASS && out->arc.oldest_pass > 0)
 			ar_prop(&b, r, "header", "oldest-pass",
@@ -394,7 +394,10 @@ build_authres(struct inkan_verify *v, struct inkan_verify_result *out)
 
 	r = ar_add(&b, "dmarc", inkan_dmarc_result_name(out->dmarc.result));
 	if (r != NULL) {
-		if (out->dmarc.result != INKAN_DMARC_PASS && out->dmarc.reason != NULL)
+		/* A fail is explained by the policy properties; errors need
+		 * the reason. */
+		if ((out->dmarc.result == INKAN_DMARC_TEMPERROR ||
+		    out->dmarc.result == INKAN_DMARC_PERMERROR) && out->dmarc.reason != NULL)
 			r->comment = out->dmarc.reason;
 		ar_prop(&b, r, "header", "from", out->dmarc.from_domain != NULL ?
 		    out->dmarc.from_domain : out->from.domain);
