@@ -47,6 +47,7 @@ bench: test-deps
 	ninja -C build-bench
 	sh bench/run.sh build-bench
 	sh bench/dkim_run.sh build-bench
+	sh bench/verify_run.sh build-bench
 
 install: build
 	meson install -C $(BUILD)
