@@ -129,6 +129,22 @@ chain(struct inkan_arena *a, const char *p, size_t n)
 	const char *fields = NULL, *why = NULL;
 	int rc;
 
+	/* An mbox "From " envelope line first: the new fields go below it
+	 * (msg.h skips it only as the first line), so leave it out here. */
+	if (n >= 5 && memcmp(p, "From ", 5) == 0) {
+		size_t k = 5;
+
+		while (k < n && (p[k] == ' ' || p[k] == '\t'))
+			k++;
+		if (k < n && p[k] != ':') {
+			const char *nl = memchr(p, '\n', n);
+
+			if (nl == NULL)
+				return;
+			n -= (size_t)(nl + 1 - p);
+			p = nl + 1;
+		}
+	}
 	rc = inkan_arc_verify_message(res, a, NULL, p, n, &in);
 	if (rc != 0)
 		return;		/* a message the parser refuses */
