@@ -368,8 +368,7 @@ inkan_arc_seal_end(struct inkan_arc_seal *s, enum inkan_arc_cv cv, const char *a
 	n = c.n + 1;
 
 	/* the body hash */
-	if (!s->body_started)
-		s->body_started = true;
+	s->body_started = true;
 	if ((r = inkan__bodyc_end(&s->body)) != 0)
 		return r;
 	if (EVP_DigestFinal_ex(s->md, d, &dl) != 1)

@@ -102,8 +102,6 @@ parse_h(struct inkan_arena *a, struct inkan_slice v, unsigned flags,
 	size_t n = 0, i = 0;
 	bool from = false, ams = (flags & INKAN__SIG_AMS) != 0;
 
-	if (ams && inkan_slice_trim(v).len == 0)
-		i = v.len + 1;	/* no names */
 	while (i <= v.len) {
 		size_t j = i;
 
@@ -112,9 +110,9 @@ parse_h(struct inkan_arena *a, struct inkan_slice v, unsigned flags,
 		struct inkan_slice nm = inkan_slice_trim((struct inkan_slice){ v.p + i, j - i });
 
 		if (nm.len == 0 && ams) {
-			/* "from::to": dkimpy and the ValiMail suite
-			 * (ams_fields_h_mis_hdr) take the empty name as
-			 * one that selects no field */
+			/* "from::to" and an empty h=: dkimpy and the
+			 * ValiMail suite (ams_fields_h_mis_hdr, _h_empty)
+			 * take an empty name as one that selects no field */
 			i = j + 1;
 			continue;
 		}
