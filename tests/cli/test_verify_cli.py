@@ -10,6 +10,7 @@ python3-authres, an independent parser, when it is installed.  Prints TAP.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -346,7 +347,52 @@ tap(rc == 0 and st.get("messages") == 3 and st.get("dmarc", {}).get("pass") == 1
     "stats --from-authres: results from the trusted id only; others counted as no-authres",
     out + err)
 
-# 17. Bad input: a clear error, never a crash.
+# 17. inkan sign: DKIM plus an ARC set in one pass (RFC 8617 5.1); the
+#     chain then validates, a second hop too, and tampering breaks it.
+rc, out, err = inkan("dkim", "keygen", "--domain", "fwd.example.net", "--selector", "arc",
+                     "--out", "arc.key")
+with open(ZONE, "a") as z:
+    z.write("\n".join(l for l in out.splitlines() if l and not l.startswith(";")) + "\n")
+inbound = ("Authentication-Results: fwd.example.net; spf=pass smtp.mailfrom=alice@example.com;\r\n"
+           " dkim=pass header.d=example.com\r\n").encode() + m1
+
+
+def sign_arc(data, *extra):
+    p = subprocess.run([INKAN, "sign", "--zone", ZONE, "--domain", "fwd.example.net",
+                        "--selector", "arc", "--key", "arc.key", "--arc-key", "arc.key",
+                        "--arc-selector", "arc", "--authserv-id", "fwd.example.net"] +
+                       list(extra) + ["-"], input=data, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, cwd=WORK)
+    return p.returncode, p.stdout, p.stderr.decode()
+
+
+rc, hop1, err = sign_arc(inbound)
+heads = hop1.split(b"\r\n\r\n", 1)[0].decode()
+unf = re.sub(r"\r\n[ \t]+", " ", heads)
+tap(rc == 0 and re.match(r"ARC-Seal: [^\r]*\bi=1;", unf) is not None and
+    re.search(r"^ARC-Message-Signature: [^\r]*\bi=1;", unf, re.M) is not None
+    and "ARC-Authentication-Results: i=1; fwd.example.net;" in unf and
+    "DKIM-Signature:" in unf and "cv=none" in unf,
+    "inkan sign --arc-key: ARC set i=1 (cv=none) and a DKIM-Signature, one pass", err + heads[:600])
+rc, j, err = verify(hop1)
+tap(j.get("arc", {}).get("result") == "pass" and len(j["arc"].get("sets", [])) == 1 and
+    "spf=pass" in (j["arc"]["sets"][0].get("aar") or ""),
+    "the sealed message validates: arc=pass; the AAR carries our A-R results", j or err)
+rc, hop2, err = sign_arc(hop1)
+rc2, j, err2 = verify(hop2)
+tap(rc == 0 and j.get("arc", {}).get("result") == "pass" and len(j["arc"].get("sets", [])) == 2
+    and b"cv=pass" in hop2.split(b"\r\n\r\n", 1)[0],
+    "second hop: i=2 with cv=pass validates (RFC 8617 5.2)", (err + err2, j))
+rc, j, err = verify(hop2.replace(b"Hi Bob", b"Hi Rob"))
+tap(j.get("arc", {}).get("result") == "fail", "body changed after sealing: arc=fail", j or err)
+rc, out, err = inkan("sign", "--domain", "x.example", "--selector", "s", "--key", "arc.key",
+                     "--arc-key", "arc.key", "-", stdin=m1)
+tap(rc == 64 and "--arc-selector" in err, "inkan sign: --arc-key without --arc-selector is a usage error", err)
+rc, out, err = inkan("dkim", "sign", "--domain", "x.example", "--selector", "s", "--key",
+                     "arc.key", "--arc-key", "arc.key", "-", stdin=m1)
+tap(rc == 64 and "inkan sign" in err, "inkan dkim sign refuses ARC options, names inkan sign", err)
+
+# 18. Bad input: a clear error, never a crash.
 rc, out, err = inkan("verify", "--zone", ZONE, "--authserv-id", "x", "/nonexistent/msg")
 tap(rc == 65 and "/nonexistent/msg" in err, "missing file: exit 65 naming it", err)
 rc, out, err = inkan("verify", "--ip", "not-an-ip", "-", stdin=m1)
