@@ -15,8 +15,11 @@
  *     else the starting name.  The policy record is the Author Domain's,
  *     else the Organizational Domain's, else the PSD's (§4.10.1): records
  *     between the Author Domain and the Organizational Domain are not used
- *     (Appendix B.4.2).  t=y is honoured (§4.7); pct=, rf=, ri= are parsed
- *     and reported as legacy, but pct= is not applied.
+ *     (Appendix B.4.2).  Only valid records count; a malformed record is a
+ *     permerror when it is the Author Domain's own (RFC 8601: "a
+ *     syntactically incorrect DMARC record") and passed over above it.
+ *     t=y is honoured (§4.7); pct=, rf=, ri= are parsed and reported as
+ *     legacy, but pct= is not applied.
  *   INKAN_DMARC_PSL (RFC 7489 §3.2, §6.6.3)  the Organizational Domain is
  *     the registrable domain by the Public Suffix List (libpsl over an
  *     explicit file, Debian's /usr/share/publicsuffix/public_suffix_list.dat
@@ -372,7 +375,9 @@ struct inkan_dmarc_eval {
 	 * is NULL when it was not needed (the Author Domain has its own
 	 * record and no relaxed comparison was made) and comparison is off. */
 	const char *org_domain;
-	const struct inkan_dmarc_record *record;	/* NULL when none */
+	/* NULL when none; for permerror the malformed record as far as it
+	 * parsed; also set when the record does not apply (§4.10.1). */
+	const struct inkan_dmarc_record *record;
 	enum inkan_dmarc_policy policy;	/* the p/sp/np that applies */
 	const char *policy_tag;		/* "p", "sp", "np" or NULL */
 	enum inkan_dmarc_policy disposition; /* after t=y / pct; NONE for pass;

@@ -43,7 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		    r.fo == 0)
 			abort();
 		for (size_t i = 0; i < r.nrua + r.nruf; i++) {
-			const struct inkan_dmarc_uri *u = i < r.nrua ? &r.rua[i] : &r.ruf[i - r.nrua];
+			const struct inkan_dmarc_uri *u = i < r.nrua ? &r.rua[i] :
+			    &r.ruf[i - r.nrua];
 
 			if (u->uri == NULL || u->scheme == NULL || strchr(u->uri, '!') != NULL ||
 			    (strcmp(u->scheme, "mailto") == 0 && (u->address == NULL ||

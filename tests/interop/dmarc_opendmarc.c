@@ -240,9 +240,14 @@ run_inkan(const struct scenario *s, const struct inkan_dmarc_psl *psl, struct ve
 	struct inkan_resolver *r;
 	struct inkan_dmarc_dkim dk[2];
 	struct inkan_dmarc_opts o = { .mode = INKAN_DMARC_PSL, .psl = psl, .no_compare = true };
-	struct inkan_dmarc_input in = { .from_domain = s->from, .spf = (enum inkan_spf_verdict)s->spf,
-		.spf_domain = s->spf_domain[0] ? s->spf_domain : NULL, .spf_is_helo = s->spf_helo,
-		.dkim = dk, .ndkim = s->ndkim };
+	struct inkan_dmarc_input in = {
+		.from_domain = s->from,
+		.spf = (enum inkan_spf_verdict)s->spf,
+		.spf_domain = s->spf_domain[0] ? s->spf_domain : NULL,
+		.spf_is_helo = s->spf_helo,
+		.dkim = dk,
+		.ndkim = s->ndkim,
+	};
 	char line[1024], *why = NULL;
 	int rc;
 
@@ -344,9 +349,9 @@ alignment_reason(const struct scenario *s, bool od, bool rfc, bool dkim)
 		    "the From domain; OpenDMARC 1.4.2 also accepts one whose Organizational "
 		    "Domain is the From domain";
 	if (od)
-		return "RFC 7489 §3.1.1 and §3.2: relaxed alignment needs the same Organizational "
-		    "Domain; OpenDMARC 1.4.2 accepts any parent or child name, even a public "
-		    "suffix (d=com for example.com)";
+		return "RFC 7489 §3.1.1 and §3.2: relaxed alignment needs the same "
+		    "Organizational Domain; OpenDMARC 1.4.2 accepts any parent or child name, "
+		    "even a public suffix (d=com for example.com)";
 	if (dkim)
 		return "RFC 7489 §4.2 (RFC 9989 §4.4.1): any one aligned passing signature is "
 		    "enough; OpenDMARC 1.4.2 keeps one signature per message, and a later failing "
@@ -385,8 +390,8 @@ explain(const struct scenario *s, const struct verdict *i, const struct verdict 
 		    "OpenDMARC 1.4.2 does not implement np=";
 	if (s->spf == INKAN_SPF_TEMPERROR && i->ev.result == INKAN_DMARC_TEMPERROR &&
 	    o->policy != DMARC_POLICY_PASS)
-		return "RFC 9989 §5.3.6: an SPF temperror for an aligned domain leaves the result "
-		    "undecided (temperror); OpenDMARC treats it as a failure";
+		return "RFC 9989 §5.3.6: an SPF temperror for an aligned domain leaves the "
+		    "result undecided (temperror); OpenDMARC treats it as a failure";
 	return NULL;
 }
 
@@ -457,9 +462,10 @@ main(int argc, char **argv)
 		    (vi.spf_aligned == rfc.spf && vi.dkim_aligned == rfc.dkim);
 
 		if (!oracle_ok) {
-			printf("not ok %u - %s: inkan's alignment (spf %d dkim %d) is not RFC 7489 "
-			    "§3.1.1's (spf %d dkim %d) [inkan: %s]\n", k, desc, vi.spf_aligned,
-			    vi.dkim_aligned, rfc.spf, rfc.dkim, vi.reason ? vi.reason : "");
+			printf("not ok %u - %s: inkan's alignment (spf %d dkim %d) is not "
+			    "RFC 7489 §3.1.1's (spf %d dkim %d) [inkan: %s]\n", k, desc,
+			    vi.spf_aligned, vi.dkim_aligned, rfc.spf, rfc.dkim,
+			    vi.reason ? vi.reason : "");
 			fails++;
 			free((void *)vi.reason);
 			inkan_arena_free(a);
@@ -472,8 +478,9 @@ main(int argc, char **argv)
 		} else {
 			const char *reason = explain(&s, &vi, &vo, &rfc);
 
-			printf("not ok %u - %s: inkan %s (spf %d dkim %d), OpenDMARC %s (spf %d dkim %d, "
-			    "store %d) [inkan: %s]%s%s\n", k, desc, pname(vi.policy), vi.spf_aligned,
+			printf("not ok %u - %s: inkan %s (spf %d dkim %d), OpenDMARC %s "
+			    "(spf %d dkim %d, store %d) [inkan: %s]%s%s\n", k, desc,
+			    pname(vi.policy), vi.spf_aligned,
 			    vi.dkim_aligned, pname(vo.policy), vo.spf_aligned, vo.dkim_aligned,
 			    vo.store_rc, vi.reason ? vi.reason : "", reason ? " # TODO " : "",
 			    reason ? reason : "");

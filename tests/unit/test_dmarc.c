@@ -267,7 +267,8 @@ test_record(void **state)
 	if (c->kind >= 0 && c->prob != NULL &&
 	    !has_problem(&r, (enum inkan_dmarc_problem_kind)c->kind, c->prob))
 		fail_msg("%s: no %s problem with '%s'", c->name,
-		    inkan_dmarc_problem_kind_name((enum inkan_dmarc_problem_kind)c->kind), c->prob);
+		    inkan_dmarc_problem_kind_name((enum inkan_dmarc_problem_kind)c->kind),
+		    c->prob);
 	if (c->more != NULL)
 		c->more(&r);
 	inkan_arena_free(a);
@@ -356,8 +357,9 @@ static const struct from_case from_cases[] = {
 	    "example.com", 1, { "example.com" } },
 	{ "from: one trailing dot names the same domain", { "a@example.com." }, F_OK,
 	    "example.com", 1, { "example.com" } },
-	{ "from: obs-route is skipped (RFC 5322 §4.4)", { "<@relay.example,@r2.example:a@example.com>" },
-	    F_OK, "example.com", 1, { "example.com" } },
+	{ "from: obs-route is skipped (RFC 5322 §4.4)",
+	    { "<@relay.example,@r2.example:a@example.com>" }, F_OK, "example.com", 1,
+	    { "example.com" } },
 	{ "from: empty list elements (obs-mbox-list)", { "a@example.com, , " }, F_OK,
 	    "example.com", 1, { "example.com" } },
 	{ "from: folding left in the value", { "Bob\r\n <b@example.com>" }, F_OK, "example.com",
@@ -424,12 +426,13 @@ test_from(void **state)
 	assert_int_equal(inkan_dmarc_from_parse(a, v, n, &f), 0);
 	if (f.status != c->status)
 		fail_msg("%s: status %s, want %s (%s)", c->name,
-		    inkan_dmarc_from_status_name(f.status), inkan_dmarc_from_status_name(c->status),
-		    f.why ? f.why : "");
+		    inkan_dmarc_from_status_name(f.status),
+		    inkan_dmarc_from_status_name(c->status), f.why ? f.why : "");
 	if (c->domain == NULL)
 		assert_null(f.domain);
 	else if (f.domain == NULL || strcmp(f.domain, c->domain) != 0)
-		fail_msg("%s: domain %s, want %s", c->name, f.domain ? f.domain : "NULL", c->domain);
+		fail_msg("%s: domain %s, want %s", c->name, f.domain ? f.domain : "NULL",
+		    c->domain);
 	if (f.ndomains != c->ndomains)
 		fail_msg("%s: %zu domains, want %zu", c->name, f.ndomains, c->ndomains);
 	for (size_t i = 0; i < c->ndomains && i < 3; i++)
@@ -453,7 +456,8 @@ test_from_limits(void **state)
 	(void)state;
 	/* more distinct domains than are evaluated */
 	for (int i = 0; i < INKAN_DMARC_MAX_AUTHOR_DOMAINS + 2; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%sa@d%d.example", i ? "," : "", i);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%sa@d%d.example", i ? "," : "",
+		    i);
 	v = inkan_slice_cstr(buf);
 	assert_int_equal(inkan_dmarc_from_parse(a, &v, 1, &f), 0);
 	assert_int_equal(f.status, F_ADDRS);
@@ -590,6 +594,10 @@ static const struct disc_case disc_cases[] = {
 	{ "RFC 9989 §5.3.6: a DNS failure in the walk is a temperror",
 	    "_dmarc.example.com. TXT \"v=DMARC1; p=reject\"\n", SF("_dmarc.b.example.com"), TW,
 	    "a.b.example.com", TEMPF, NULL, NULL, S_NONE, NULL, NULL },
+	{ "RFC 9989 §4.10.2: only valid records count; a malformed parent record is passed over",
+	    "_dmarc.example.com. TXT \"v=DMARC1; p=reject\"\n"
+	    "_dmarc.com. TXT \"v=DMARC1; p=none; junk\"\n", NULL, TW, "a.example.com", FOUND,
+	    "example.com", "example.com", S_ORG, NULL, NULL },
 	{ "RFC 9989 §4.8: a malformed record to apply is a permerror",
 	    "_dmarc.example.com. TXT \"v=DMARC1; p=none; junk\"\n", NULL, TW, "example.com",
 	    PERMF, "example.com", "example.com", S_AUTH, NULL, NULL },
@@ -645,8 +653,8 @@ test_discover(void **state)
 			n++;
 		for (size_t i = 0; i < n && i < d.nsteps; i++)
 			if (strcmp(d.steps[i].name, c->steps[i]) != 0)
-				fail_msg("%s: step %zu is %s, want %s", c->name, i, d.steps[i].name,
-				    c->steps[i]);
+				fail_msg("%s: step %zu is %s, want %s", c->name, i,
+				    d.steps[i].name, c->steps[i]);
 		if (d.nsteps != n)
 			fail_msg("%s: %zu steps, want %zu", c->name, d.nsteps, n);
 		assert_int_equal(d.queries, n);
@@ -741,7 +749,8 @@ static const struct eval_case eval_cases[] = {
 	    NULL, TW, "example.gov", SNONE, NULL, {{ 0 }}, R_FAIL, P_R, P_R, false, false, "p",
 	    NULL },
 	{ "RFC 9989 §4.10.1: an existing subdomain under a PSD record gets sp=",
-	    "_dmarc.gov. TXT \"v=DMARC1; p=reject; sp=none; psd=y\"\nwww.example.gov. A 192.0.2.1\n",
+	    "_dmarc.gov. TXT \"v=DMARC1; p=reject; sp=none; psd=y\"\n"
+	    "www.example.gov. A 192.0.2.1\n",
 	    NULL, TW, "www.example.gov", SNONE, NULL, {{ 0 }}, R_FAIL, P_N, P_N, false, false,
 	    "sp", NULL },
 	{ "RFC 9989 §3.2.13: a non-existent subdomain gets np= (NXDOMAIN)",
@@ -810,7 +819,8 @@ static const struct eval_case eval_cases[] = {
 	    "b\xc3\xbc" "cher.example", SNONE, NULL, {{ "xn--bcher-kva.example", DPASS }}, R_PASS,
 	    P_R, P_N, false, true, "p", "" },
 	{ "RFC 9989 §4.4: names compare case-insensitively (RFC 4343)", EXCOM, NULL, TW,
-	    "Example.COM", SPASS, "EXAMPLE.com.", {{ 0 }}, R_PASS, P_R, P_N, true, false, "p", "" },
+	    "Example.COM", SPASS, "EXAMPLE.com.", {{ 0 }}, R_PASS, P_R, P_N, true, false, "p",
+	    "" },
 	{ "a From domain that is not a domain name is a permerror", EXCOM, NULL, TW,
 	    "exa mple.com", SNONE, NULL, {{ 0 }}, R_PERM, P_U, P_U, false, false, NULL, "" },
 	{ "RFC 7489 §3.2: DKIM d= a public suffix cannot align", EXCOM, NULL, PSLM,
@@ -887,8 +897,11 @@ test_query_bounds(void **state)
 	struct inkan_dmarc_opts o = { .no_compare = true };
 	struct inkan_dmarc_dkim dk[12];
 	char names[12][64];
-	struct inkan_dmarc_input in = { .from_domain = "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.example.com",
-		.spf = INKAN_SPF_PASS, .spf_domain = "q.r.s.t.u.v.w.x.y.z.example.com", .dkim = dk };
+	struct inkan_dmarc_input in = {
+		.from_domain = "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.example.com",
+		.spf = INKAN_SPF_PASS, .spf_domain = "q.r.s.t.u.v.w.x.y.z.example.com",
+		.dkim = dk,
+	};
 	struct inkan_dmarc_eval ev;
 
 	(void)state;
@@ -992,12 +1005,14 @@ static const struct efrom_case efrom_cases[] = {
 	{ "§11.5: a broken From still checks every domain it names",
 	    { "victim@bank.example <a@evil.example>" }, INKAN_DMARC_MULTI_STRICTEST, false,
 	    R_FAIL, "bank.example", P_R, 2 },
-	{ "several domains all passing: pass", { "a@evil.example, b@evil.example, c@none.example" },
-	    INKAN_DMARC_MULTI_STRICTEST, false, R_PASS, "evil.example", P_N, 2 },
+	{ "several domains all passing: pass",
+	    { "a@evil.example, b@evil.example, c@none.example" }, INKAN_DMARC_MULTI_STRICTEST,
+	    false, R_PASS, "evil.example", P_N, 2 },
 	{ "several domains as permerror when so configured", { "a@evil.example, b@bank.example" },
 	    INKAN_DMARC_MULTI_PERMERROR, false, R_PERM, NULL, P_U, 0 },
-	{ "several domains as permerror, configured to reject", { "a@evil.example, b@bank.example" },
-	    INKAN_DMARC_MULTI_PERMERROR, true, R_PERM, NULL, P_R, 0 },
+	{ "several domains as permerror, configured to reject",
+	    { "a@evil.example, b@bank.example" }, INKAN_DMARC_MULTI_PERMERROR, true, R_PERM,
+	    NULL, P_R, 0 },
 	{ "no address: permerror", { "\"Test User\"" }, INKAN_DMARC_MULTI_STRICTEST, false,
 	    R_PERM, NULL, P_U, 0 },
 	{ "no address: permerror, configured to reject", { "\"Test User\"" },
@@ -1061,7 +1076,8 @@ test_eval_from_too_many(void **state)
 
 	(void)state;
 	for (int i = 0; i < INKAN_DMARC_MAX_AUTHOR_DOMAINS + 1; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%sa@d%d.example", i ? "," : "", i);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%sa@d%d.example", i ? "," : "",
+		    i);
 	v = inkan_slice_cstr(buf);
 	assert_int_equal(inkan_dmarc_from_parse(a, &v, 1, &f), 0);
 	assert_true(f.more_domains);
