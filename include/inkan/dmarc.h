@@ -76,9 +76,9 @@
  *   group syntax "name: a@b, c@d;"       GROUP (RFC 6854); members count
  *                                        as mailboxes; an empty group has
  *                                        no domain.
- *   display name only, "<>", empty      NO_ADDRESS; no domain.
- *   domain literal [1.2.3.4], a domain   BAD_DOMAIN; no domain.
- *   that is not a valid host name or
+ *   display name only, "<>", empty       NO_ADDRESS; no domain.
+ *   domain literal [1.2.3.4], a domain   BAD_DOMAIN; domains = those of
+ *   that is not a valid host name or     the other mailboxes, if any.
  *   fails IDNA2008
  *   anything that is not RFC 5322        SYNTAX; domains = every "@domain"
  *   syntax (unterminated quote or        found anywhere in the field
@@ -103,11 +103,13 @@
  * INKAN_DMARC_MAX_AUTHOR_DOMAINS) and the strictest outcome kept, as RFC
  * 9989 §11.5 recommends (a failing domain with the strictest disposition
  * wins, then temperror, permerror, pass, none) -- or permerror, with
- * INKAN_DMARC_MULTI_PERMERROR; no domain -> permerror.  Every permerror
- * from the From field gets disposition reject when reject_bad_from is
- * set.  These inputs are the known DMARC-bypass class (OpenDMARC, mox):
- * a second From field, a second mailbox, or broken syntax must never turn
- * a failing domain into "no verdict".
+ * INKAN_DMARC_MULTI_PERMERROR; no domain -> permerror.  When the field
+ * names more domains than are evaluated, the verdict is the first eight's
+ * if one of them fails, else permerror (the evaluation is incomplete,
+ * §11.5).  Every permerror from the From field gets disposition reject
+ * when reject_bad_from is set.  These inputs are the known DMARC-bypass
+ * class (OpenDMARC, mox): a second From field, a second mailbox, or
+ * broken syntax must never turn a failing domain into "no verdict".
  *
  * Strings in results live in the arena passed in.  No function here
  * opens a socket; DNS goes through the resolver seam (dns.h).  The PSL
