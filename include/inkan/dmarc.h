@@ -15,8 +15,11 @@
  *     else the starting name.  The policy record is the Author Domain's,
  *     else the Organizational Domain's, else the PSD's (§4.10.1): records
  *     between the Author Domain and the Organizational Domain are not used
- *     (Appendix B.4.2).  t=y is honoured (§4.7); pct=, rf=, ri= are parsed
- *     and reported as legacy, but pct= is not applied.
+ *     (Appendix B.4.2).  Only valid records count; a malformed record is a
+ *     permerror when it is the Author Domain's own (RFC 8601: "a
+ *     syntactically incorrect DMARC record") and passed over above it.
+ *     t=y is honoured (§4.7); pct=, rf=, ri= are parsed and reported as
+ *     legacy, but pct= is not applied.
  *   INKAN_DMARC_PSL (RFC 7489 §3.2, §6.6.3)  the Organizational Domain is
  *     the registrable domain by the Public Suffix List (libpsl over an
  *     explicit file, Debian's /usr/share/publicsuffix/public_suffix_list.dat
@@ -73,9 +76,9 @@
  *   group syntax "name: a@b, c@d;"       GROUP (RFC 6854); members count
  *                                        as mailboxes; an empty group has
  *                                        no domain.
- *   display name only, "<>", empty      NO_ADDRESS; no domain.
- *   domain literal [1.2.3.4], a domain   BAD_DOMAIN; no domain.
- *   that is not a valid host name or
+ *   display name only, "<>", empty       NO_ADDRESS; no domain.
+ *   domain literal [1.2.3.4], a domain   BAD_DOMAIN; domains = those of
+ *   that is not a valid host name or     the other mailboxes, if any.
  *   fails IDNA2008
  *   anything that is not RFC 5322        SYNTAX; domains = every "@domain"
  *   syntax (unterminated quote or        found anywhere in the field
@@ -100,11 +103,13 @@
  * INKAN_DMARC_MAX_AUTHOR_DOMAINS) and the strictest outcome kept, as RFC
  * 9989 §11.5 recommends (a failing domain with the strictest disposition
  * wins, then temperror, permerror, pass, none) -- or permerror, with
- * INKAN_DMARC_MULTI_PERMERROR; no domain -> permerror.  Every permerror
- * from the From field gets disposition reject when reject_bad_from is
- * set.  These inputs are the known DMARC-bypass class (OpenDMARC, mox):
- * a second From field, a second mailbox, or broken syntax must never turn
- * a failing domain into "no verdict".
+ * INKAN_DMARC_MULTI_PERMERROR; no domain -> permerror.  When the field
+ * names more domains than are evaluated, the verdict is the first eight's
+ * if one of them fails, else permerror (the evaluation is incomplete,
+ * §11.5).  Every permerror from the From field gets disposition reject
+ * when reject_bad_from is set.  These inputs are the known DMARC-bypass
+ * class (OpenDMARC, mox): a second From field, a second mailbox, or
+ * broken syntax must never turn a failing domain into "no verdict".
  *
  * Strings in results live in the arena passed in.  No function here
  * opens a socket; DNS goes through the resolver seam (dns.h).  The PSL
@@ -372,7 +377,9 @@ struct inkan_dmarc_eval {
 	 * is NULL when it was not needed (the Author Domain has its own
 	 * record and no relaxed comparison was made) and comparison is off. */
 	const char *org_domain;
-	const struct inkan_dmarc_record *record;	/* NULL when none */
+	/* NULL when none; for permerror the malformed record as far as it
+	 * parsed; also set when the record does not apply (§4.10.1). */
+	const struct inkan_dmarc_record *record;
 	enum inkan_dmarc_policy policy;	/* the p/sp/np that applies */
 	const char *policy_tag;		/* "p", "sp", "np" or NULL */
 	enum inkan_dmarc_policy disposition; /* after t=y / pct; NONE for pass;

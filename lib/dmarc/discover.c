@@ -228,8 +228,8 @@ inkan__dmarc_walk_org(struct dctx *c, const struct dwalk *w, const char **psd)
 				return inkan__dmarc_suffix(w->start,
 				    inkan_dname_labels(lv->domain, strlen(lv->domain)) + 1);
 		}
-		if (lv->kind == LV_RECORD || lv->kind == LV_MALFORMED)
-			fewest = lv;
+		if (lv->kind == LV_RECORD)
+			fewest = lv;	/* only valid records count (§4.10.2) */
 	}
 	(void)c;
 	return fewest != NULL ? fewest->domain : w->start;
@@ -298,9 +298,10 @@ inkan__dmarc_discover_tree(struct dctx *c, const char *domain, bool need_org, st
 		return 0;
 	}
 	d->org = inkan__dmarc_walk_org(c, &w, &d->psd);
-	/* §4.10.1: then the Organizational Domain's record, then the PSD's */
-	if ((lv = walk_find(&w, d->org)) != NULL &&
-	    (lv->kind == LV_RECORD || lv->kind == LV_MALFORMED))
+	/* §4.10.1: then the Organizational Domain's record, then the PSD's;
+	 * a malformed record above the Author Domain is not a "valid DMARC
+	 * Policy Record" and is passed over */
+	if ((lv = walk_find(&w, d->org)) != NULL && lv->kind == LV_RECORD)
 		return found(d, lv, INKAN_DMARC_SRC_ORG);
 	if (d->psd != NULL && (lv = walk_find(&w, d->psd)) != NULL)
 		return found(d, lv, INKAN_DMARC_SRC_PSD);
@@ -338,7 +339,8 @@ inkan__dmarc_discover_psl(struct dctx *c, const struct inkan_dmarc_psl *psl,
 			return 0;
 		case LV_RECORD:
 		case LV_MALFORMED:
-			return found(d, lv, step == 0 ? INKAN_DMARC_SRC_AUTHOR : INKAN_DMARC_SRC_ORG);
+			return found(d, lv, step == 0 ? INKAN_DMARC_SRC_AUTHOR :
+			    INKAN_DMARC_SRC_ORG);
 		case LV_MULTI:
 			/* RFC 7489 §6.6.3 step 5: more than one record ends discovery */
 			d->status = INKAN_DMARC_FOUND_NONE;
@@ -351,10 +353,12 @@ inkan__dmarc_discover_psl(struct dctx *c, const struct inkan_dmarc_psl *psl,
 			break;
 	}
 	d->status = INKAN_DMARC_FOUND_NONE;
-	d->why = strcmp(domain, d->org) == 0 ?
-	    inkan_arena_printf(c->a, "no DMARC record for %s (RFC 7489 §6.6.3)", domain) :
-	    inkan_arena_printf(c->a, "no DMARC record for %s or its Organizational Domain %s "
-	    "(RFC 7489 §6.6.3)", domain, d->org);
+	if (strcmp(domain, d->org) == 0)
+		d->why = inkan_arena_printf(c->a, "no DMARC record for %s (RFC 7489 §6.6.3)",
+		    domain);
+	else
+		d->why = inkan_arena_printf(c->a, "no DMARC record for %s or its Organizational "
+		    "Domain %s (RFC 7489 §6.6.3)", domain, d->org);
 	return d->why == NULL ? INKAN_ENOMEM : 0;
 }
 

@@ -330,7 +330,8 @@ eval_core(struct ectx *e, const struct inkan_dmarc_opts *o, bool apply_pct,
 
 	/* SPF: only a pass aligns; a temperror for an aligned domain may
 	 * hide one (RFC 9989 §5.3.6) */
-	if (in->spf_domain != NULL && (in->spf == INKAN_SPF_PASS || in->spf == INKAN_SPF_TEMPERROR)) {
+	if (in->spf_domain != NULL &&
+	    (in->spf == INKAN_SPF_PASS || in->spf == INKAN_SPF_TEMPERROR)) {
 		if ((rc = aligned(e, in->spf_domain, rec->aspf, &t, &why)) != 0)
 			return rc;
 		if (in->spf == INKAN_SPF_PASS && t == T_YES) {
@@ -345,7 +346,8 @@ eval_core(struct ectx *e, const struct inkan_dmarc_opts *o, bool apply_pct,
 	for (size_t i = 0; i < in->ndkim; i++) {
 		const char *d = in->d[i];
 
-		if (d == NULL || (in->res[i] != INKAN_DKIM_PASS && in->res[i] != INKAN_DKIM_TEMPERROR))
+		if (d == NULL ||
+		    (in->res[i] != INKAN_DKIM_PASS && in->res[i] != INKAN_DKIM_TEMPERROR))
 			continue;
 		if (in->res[i] == INKAN_DKIM_PASS && out->dkim_aligned)
 			continue;
@@ -406,7 +408,8 @@ eval_core(struct ectx *e, const struct inkan_dmarc_opts *o, bool apply_pct,
 		return set_reason(e->a, out, "no aligned pass, and %s; %s; %s", note ? note :
 		    temp_why ? temp_why : "a DNS failure", spf_s, dkim_s);
 	default:
-		return set_reason(e->a, out, "no aligned pass: %s; %s; policy %s (%s=) from %s%s%s%s",
+		return set_reason(e->a, out,
+		    "no aligned pass: %s; %s; policy %s (%s=) from %s%s%s%s",
 		    spf_s, dkim_s, inkan_dmarc_policy_name(out->policy), out->policy_tag,
 		    e->d.lv->qname, out->testing ? "; t=y: one step lower" : "",
 		    out->sampled_out ? "; sampled out by pct=: one step lower" : "",

@@ -92,8 +92,8 @@ skip_cfws(struct ps *p)
 		if (is_wsp(ch)) {
 			p->i++;
 		} else if (ch == '\r' || ch == '\n') {
-			size_t j = p->i + (ch == '\r' && p->i + 1 < p->n && p->s[p->i + 1] == '\n' ?
-			    2 : 1);
+			bool crlf = ch == '\r' && p->i + 1 < p->n && p->s[p->i + 1] == '\n';
+			size_t j = p->i + (crlf ? 2 : 1);
 
 			if (j < p->n && is_wsp(p->s[j]))
 				p->i = j;	/* folding left in the value */
@@ -445,7 +445,7 @@ parse_list(struct ps *p, bool in_group)
 static int
 salvage(struct ps *p)
 {
-	for (size_t i = 0; i < p->n; i++) {
+	for (size_t i = 0; i < p->n && !p->more; i++) {
 		size_t j = i + 1, k;
 		const char *d, *why;
 		int rc;
@@ -512,11 +512,14 @@ inkan_dmarc_from_parse(struct inkan_arena *a, const struct inkan_slice *values, 
 		if (p.err != NULL) {
 			if ((rc = salvage(&p)) != 0)
 				return rc;
-			if (why == NULL || out->status != INKAN_DMARC_FROM_SYNTAX) {
-				why = n > 1 ?
-				    inkan_arena_printf(a, "From field %zu: %s at offset %zu", f + 1,
-				    p.err, p.err_off) :
-				    inkan_arena_printf(a, "%s at offset %zu", p.err, p.err_off);
+			if (out->status != INKAN_DMARC_FROM_SYNTAX) {	/* the first */
+				if (n > 1)
+					why = inkan_arena_printf(a,
+					    "From field %zu: %s at offset %zu", f + 1, p.err,
+					    p.err_off);
+				else
+					why = inkan_arena_printf(a, "%s at offset %zu", p.err,
+					    p.err_off);
 				if (why == NULL)
 					return INKAN_ENOMEM;
 			}

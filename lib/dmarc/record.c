@@ -352,7 +352,8 @@ uri_piece(struct pctx *c, struct inkan_slice v, void *arg)
 	}
 	st->count++;
 	if (v.len == 0) {
-		problem(c, INKAN_DMARC_PROB_IGNORED, st->tag, off, "%s= has an empty URI", st->tag);
+		problem(c, INKAN_DMARC_PROB_IGNORED, st->tag, off, "%s= has an empty URI",
+		    st->tag);
 		return true;
 	}
 	bang = memchr(v.p, '!', v.len);
@@ -456,7 +457,9 @@ uri_piece(struct pctx *c, struct inkan_slice v, void *arg)
 		}
 		for (size_t i = 0; i < rlen && rest[i] != '?'; i++) {
 			if (rest[i] == '%') {
-				addr[alen++] = (char)(hexval(rest[i + 1]) * 16 + hexval(rest[i + 2]));
+				int hi = hexval(rest[i + 1]), lo = hexval(rest[i + 2]);
+
+				addr[alen++] = (char)(hi * 16 + lo);
 				i += 2;
 			} else {
 				addr[alen++] = rest[i];

@@ -25,6 +25,7 @@
  *   modes), verify (RFC 7489 mode with pct, as mox), and external report
  *   authorisation.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -214,7 +215,8 @@ authheaders_case(struct inkan_resolver *r, const char *dir, json_t *c,
 
 		rc = inkan_dkim_verify_message(r, a, &vo, buf, len, &dres);
 		if (rc != 0) {
-			tap(false, NULL, "authheaders %s: DKIM verify: %s", name, inkan_strerror(rc));
+			tap(false, NULL, "authheaders %s: DKIM verify: %s", name,
+			    inkan_strerror(rc));
 			goto out;
 		}
 		for (size_t i = 0; i < dres.n && ndk < 16; i++) {
@@ -231,8 +233,9 @@ authheaders_case(struct inkan_resolver *r, const char *dir, json_t *c,
 			    strcmp(inkan_dkim_result_name(dk[0].result), wr) == 0 &&
 			    same(dk[0].d, wd);
 
-			tap(ok, NULL, "authheaders %s: dkim=%s header.d=%s (want dkim=%s header.d=%s)",
-			    name, ndk ? inkan_dkim_result_name(dk[0].result) : "none",
+			tap(ok, NULL,
+			    "authheaders %s: dkim=%s header.d=%s (want dkim=%s header.d=%s)", name,
+			    ndk ? inkan_dkim_result_name(dk[0].result) : "none",
 			    ndk ? dk[0].d : "-", wr, wd);
 			goto out;
 		}
@@ -432,7 +435,8 @@ mox_record_eq(const struct inkan_dmarc_record *r, json_t *e, char *why, size_t w
 			char unit[2] = { u[i].size_unit, 0 };
 
 			if (!same(u[i].uri, str(v, "address")) ||
-			    (json_int_t)u[i].size != json_integer_value(json_object_get(v, "max_size")) ||
+			    (json_int_t)u[i].size !=
+			    json_integer_value(json_object_get(v, "max_size")) ||
 			    !same(unit, str(v, "unit")))
 				DIFF("%s[%zu]=%s!%llu%s", which ? "ruf" : "rua", i, u[i].uri,
 				    (unsigned long long)u[i].size, unit);
@@ -464,7 +468,7 @@ named_problem(const struct inkan_dmarc_record *r, const char *txt)
 			b--;
 		const char *e = b;
 
-		while (b > txt && ((b[-1] >= 'a' && b[-1] <= 'z') || (b[-1] >= 'A' && b[-1] <= 'Z')))
+		while (b > txt && isalpha((unsigned char)b[-1]))
 			b--;
 		n = (size_t)(e - b) < sizeof(tag) ? (size_t)(e - b) : sizeof(tag) - 1;
 		memcpy(tag, b, n);
@@ -511,8 +515,9 @@ mox_record_parse(json_t *cases)
 			tap(true, NULL, "mox record_parse invalid '%s': rejected (%s)", txt, why);
 		} else {
 			/* usable for inkan; the bad part must be named */
-			tap(prob != NULL, NULL, "mox record_parse invalid '%s': kept with the problem "
-			    "named (RFC 9989 §4.8 keeps defaults): %s%s", txt, prob ? prob : "NONE",
+			tap(prob != NULL, NULL, "mox record_parse invalid '%s': kept with the "
+			    "problem named (RFC 9989 §4.8 keeps defaults): %s%s", txt,
+			    prob ? prob : "NONE",
 			    rec.applies ? "" : " [not applied]");
 		}
 		inkan_arena_free(a);
@@ -569,16 +574,18 @@ mox_lookup(json_t *lk)
 
 			if (err != NULL && strcmp(err, "multiple-records") == 0 && identical_txt(
 			    json_object_get(json_object_get(lk, "dns"), "txt"), str(c, "domain")))
-				todo = "the case publishes two identical TXT strings; in DNS they are one "
-				    "record (RFC 2181 §5: an RRset has no duplicates) and the zone backend "
-				    "keeps one; tests/unit/test_dmarc.c covers two different records";
+				todo = "the case publishes two identical TXT strings; in DNS "
+				    "they are one record (RFC 2181 §5: an RRset has no "
+				    "duplicates) and the zone backend keeps one; "
+				    "tests/unit/test_dmarc.c covers two different records";
 
 			if (ok && want == INKAN_DMARC_FOUND_RECORD) {
 				ok = same(d.policy_domain, str(c, "policy_domain")) &&
 				    mox_record_eq(d.record, json_object_get(c, "record"), diff,
 				    sizeof(diff));
 			}
-			tap(ok, todo, "mox lookup %s (%s): status %d policy_domain %s (want %d %s) %s%s",
+			tap(ok, todo,
+			    "mox lookup %s (%s): status %d policy_domain %s (want %d %s) %s%s",
 			    str(c, "domain"), inkan_dmarc_mode_name(mode), (int)d.status,
 			    d.policy_domain ? d.policy_domain : "-", (int)want,
 			    err ? err : str(c, "policy_domain"), d.why ? d.why : "", diff);
@@ -641,8 +648,9 @@ mox_verify(json_t *vf)
 		    ev.dkim_aligned == json_is_true(json_object_get(e, "aligned_dkim_pass"));
 
 		if (ok && json_is_object(json_object_get(e, "record")))
-			ok = same(ev.policy_domain, str(e, "policy_domain")) && ev.record != NULL &&
-			    mox_record_eq(ev.record, json_object_get(e, "record"), diff, sizeof(diff));
+			ok = same(ev.policy_domain, str(e, "policy_domain")) &&
+			    ev.record != NULL && mox_record_eq(ev.record,
+			    json_object_get(e, "record"), diff, sizeof(diff));
 		tap(ok, NULL, "mox verify %s: %s use=%d reject=%d spf_aligned=%d dkim_aligned=%d "
 		    "[%s]%s", str(c, "name"), inkan_dmarc_result_name(ev.result), use, reject,
 		    ev.spf_aligned, ev.dkim_aligned, ev.reason ? ev.reason : "", diff);
