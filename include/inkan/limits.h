@@ -192,6 +192,10 @@
  * test scenarios expect it) and far above any real policy (~200 bytes).
  * The fetch aborts past it, chunked or not. */
 #define INKAN_MTASTS_MAX_POLICY		65536u
+/* mx patterns in one policy.  RFC 8461 sets no bound; real policies list
+ * one to a few dozen.  Past this the policy is invalid, which keeps a
+ * 64 KiB body of "mx: a" lines from costing quadratic duplicate checks. */
+#define INKAN_MTASTS_MAX_MX		1000
 /* Problems one policy parse lists; past this they are counted and the
  * last entry says how many more there were (a 64 KiB body of garbage
  * would otherwise list thousands). */

@@ -140,7 +140,8 @@ struct inkan_mtasts_policy_diag {
  * version (STSv1), mode (enforce/testing/none), max_age (1..10 digits,
  * at most 31557600), mx (["*."] host name; repeated), and extensions,
  * which are ignored.  version, mode and max_age are required, once
- * each; enforce and testing need at least one mx.  Every problem is
+ * each; enforce and testing need at least one mx, and there may be at
+ * most INKAN_MTASTS_MAX_MX distinct patterns.  Every problem is
  * named in diag (may be NULL), up to INKAN_MTASTS_MAX_PROBLEMS (the last
  * then counts the ones left out).  Returns
  * 0 (valid; diag may hold warnings), INKAN_EMALFORMED (invalid; a policy
@@ -188,7 +189,7 @@ struct inkan_mtasts_fetch_opts {
 	 * hand the addresses to libcurl, so that --zone and test zones apply
 	 * to the fetch too; NULL = libcurl asks the system resolver. */
 	struct inkan_resolver *resolver;
-	/* User-Agent; NULL = "inkan/<version>". */
+	/* User-Agent; NULL = "inkan". */
 	const char *user_agent;
 };
 

@@ -403,7 +403,7 @@ inkan_mtasts_fetch(struct inkan_arena *a, const char *domain,
 	}
 	if (out->http_status >= 300 && out->http_status < 400) {
 		rc = failed(out, INKAN_MTASTS_FAIL_REDIRECT, inkan_arena_printf(a,
-		    "HTTP %ld redirect%s%s; RFC 8461 §3.3 forbids following redirects",
+		    "HTTP %ld redirect%s%.200s; RFC 8461 §3.3 forbids following redirects",
 		    out->http_status, out->location ? " to " : "",
 		    out->location ? out->location : ""));
 		goto done;

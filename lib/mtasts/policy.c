@@ -297,6 +297,10 @@ parse_mx(struct pstate *s, const char *v, size_t vl)
 			return;
 		}
 	}
+	if (s->out->nmx == INKAN_MTASTS_MAX_MX) {
+		problem(s, INKAN_LINT_ERROR, s->line, "more than %d mx lines", INKAN_MTASTS_MAX_MX);
+		return;
+	}
 	s->out->mx[s->out->nmx++] = pat;
 }
 
@@ -345,6 +349,11 @@ parse_line(struct pstate *s, const char *p, size_t len)
 			    c == '\r' ? " (a CR not followed by LF)" : "");
 			return;
 		}
+	}
+	if (s->line == 1 && len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		problem(s, INKAN_LINT_ERROR, s->line, "the policy begins with a UTF-8 byte order "
+		    "mark (an editor added it; save the file without one)");
+		return;
 	}
 	if (colon == NULL) {
 		problem(s, INKAN_LINT_ERROR, s->line, "%s is not a \"key: value\" line",

@@ -73,6 +73,7 @@ struct scen {
 
 static struct scen scen[MAXS];
 static int nscen;
+static json_t *root;		/* the scenarios point into it */
 
 #define POLICY "version: STSv1\nmode: enforce\nmx: mail.loc\nmax_age: 86400\n"
 
@@ -135,12 +136,12 @@ add(const char *source, const char *domain)
 }
 
 static void
-load_upstream(json_t *root)
+load_upstream(json_t *top)
 {
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(json_object_get(root, "scenarios"), i, c) {
+	json_array_foreach(json_object_get(top, "scenarios"), i, c) {
 		struct scen *s = add("postfix-mta-sts-resolver",
 		    json_string_value(json_object_get(c, "domain")));
 		const char *same = json_string_value(json_object_get(c, "same_as"));
@@ -323,16 +324,24 @@ static int
 load(const char *path)
 {
 	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je);
 
+	root = json_load_file(path, 0, &je);
 	if (root == NULL) {
 		printf("not ok 1 - cannot read %s: %s\n1..1\n", path, je.text);
 		return -1;
 	}
 	load_upstream(root);
 	add_own();
-	/* root stays alive: the scenarios point into it. */
 	return 0;
+}
+
+static void
+unload(void)
+{
+	for (int i = 0; i < nscen; i++)
+		if (scen[i].data == scen[i].domain)	/* copies share the body */
+			free(scen[i].body);
+	json_decref(root);
 }
 
 /* ---- site ---- */
@@ -549,6 +558,8 @@ run(unsigned port, const char *ca)
 		inkan_arena_free(a);
 	}
 	close(sfd);
+	for (size_t i = 0; i < nconn; i++)
+		free((char *)conn[i].host);
 	inkan_resolver_free(r);
 	inkan_zone_free(z);
 	printf("1..%d\n", ntests);
@@ -559,9 +570,13 @@ int
 main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "site") == 0) {
+		int rc;
+
 		if (load(argv[2]) != 0)
 			return 1;
-		return site(argv[3], argv[4]) == 0 ? 0 : 1;
+		rc = site(argv[3], argv[4]) == 0 ? 0 : 1;
+		unload();
+		return rc;
 	}
 	if (argc == 5 && strcmp(argv[1], "run") == 0) {
 		char *end;
@@ -571,9 +586,13 @@ main(int argc, char **argv)
 			fprintf(stderr, "bad port %s\n", argv[3]);
 			return 2;
 		}
+		int rc;
+
 		if (load(argv[2]) != 0)
 			return 1;
-		return run((unsigned)port, argv[4]);
+		rc = run((unsigned)port, argv[4]);
+		unload();
+		return rc;
 	}
 	fprintf(stderr, "usage: test_mtasts_fetch site CASES DIR PORT\n"
 	    "       test_mtasts_fetch run CASES PORT CAFILE\n");

@@ -223,6 +223,8 @@ static const struct pol_case pol_cases[] = {
 	    "a12345678901234567890123456789012: 1", INKAN_EMALFORMED, "longer than 32", 0 },
 	{ "3.2 extension bad UTF-8", "version: STSv1\nmode: none\nmax_age: 1\nx: \xc3\x28",
 	    INKAN_EMALFORMED, "invalid UTF-8", 0 },
+	{ "3.2 byte order mark", "\xef\xbb\xbfversion: STSv1\nmode: none\nmax_age: 1",
+	    INKAN_EMALFORMED, "line 1: the policy begins with a UTF-8 byte order mark", 0 },
 	{ "3.2 bare CR", "version: STSv1\rmode: none\nmax_age: 1", INKAN_EMALFORMED,
 	    "CR not followed by LF", 0 },
 	{ "3.2 NUL byte", "version: STSv1\nmode: none\nmax_age: 1\nx: a", INKAN_EMALFORMED,
@@ -346,6 +348,14 @@ test_policy_limits(void **state)
 		assert_int_equal(d.n, INKAN_MTASTS_MAX_PROBLEMS);
 		assert_int_equal(d.problems[d.n - 1].severity, INKAN_LINT_WARN);
 		assert_int_equal(p.nmx, 1);
+		/* More than INKAN_MTASTS_MAX_MX distinct patterns: invalid. */
+		inkan_buf_reset(&b);
+		inkan_buf_puts(&b, "version: STSv1\nmode: enforce\nmax_age: 1\n");
+		for (int i = 0; i <= INKAN_MTASTS_MAX_MX; i++)
+			inkan_buf_printf(&b, "mx: m%d.example\n", i);
+		assert_int_equal(inkan_mtasts_policy_parse(a, b.p, b.len, &p, &d),
+		    INKAN_EMALFORMED);
+		assert_non_null(strstr(d.why, "more than 1000 mx lines"));
 		inkan_buf_free(&b);
 	}
 	/* NULL policy text is an empty policy. */
