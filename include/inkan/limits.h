@@ -298,4 +298,44 @@
 #define INKAN_DANE_MAX_TLSA		64
 #define INKAN_DANE_MAX_CHAIN		16
 
+/* ---- check: the domain audit (inkan check), SMTP probe, BIMI ---- */
+
+/* MX hosts examined per domain (resolved, TLSA, probed).  RFC 5321 sets
+ * no bound; real domains have 1 to 5.  Past this the rest are listed
+ * but not examined, so a hostile MX RRset cannot drive hundreds of
+ * probes. */
+#define INKAN_CHECK_MAX_MX		10
+/* Addresses probed per MX host (A and AAAA together).  Large mail
+ * providers publish a few per name; probing more is impolite. */
+#define INKAN_CHECK_MAX_ADDRS		4
+/* Selectors tried in DKIM discovery (the dictionary plus --selector).
+ * Each costs one TXT query. */
+#define INKAN_CHECK_MAX_SELECTORS	64
+/* Evidence lines kept per check item; more are counted in a last line.
+ * A 1000-name MTA-STS policy must not become a 1000-line finding. */
+#define INKAN_CHECK_MAX_EVIDENCE	32
+/* Check items per domain.  About 60 are possible with 10 MX hosts of 4
+ * addresses each; the bound stops a runaway loop, not real output. */
+#define INKAN_CHECK_MAX_ITEMS		512
+/* RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets with its
+ * CRLF.  We accept up to 1000 (some servers send long EHLO lines) and
+ * refuse longer ones as malformed, which bounds the reader's buffer. */
+#define INKAN_SMTP_MAX_REPLY_LINE	1000
+/* Lines in one multi-line reply.  An EHLO reply lists about 15
+ * extensions; 64 is generous, more is a server talking nonsense. */
+#define INKAN_SMTP_MAX_REPLY_LINES	64
+/* SMTP probe timeouts, milliseconds: RFC 5321 §4.5.3.2 lets a server
+ * take 5 minutes for the greeting, but a check that waits that long is
+ * useless; 10 s per step finds every server that works. */
+#define INKAN_SMTP_CONNECT_TIMEOUT_MS	10000
+#define INKAN_SMTP_STEP_TIMEOUT_MS	10000
+/* Bytes read while collecting a server's TLS handshake messages in a
+ * hello probe (ServerHello, Certificate, ServerKeyExchange).  Real
+ * chains are under 10 KB; 64 KiB bounds a server that sends garbage. */
+#define INKAN_SMTP_MAX_HELLO_READ	65536
+/* Certificates kept from one presented chain (as many as DANE matches). */
+#define INKAN_SMTP_MAX_CHAIN		16
+/* Largest BIMI record parsed (real ones are under 300 bytes). */
+#define INKAN_BIMI_MAX_RECORD		2048
+
 #endif
