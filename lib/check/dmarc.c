@@ -64,7 +64,7 @@ check_uris(struct chk *c, const struct inkan_dmarc_record *rec, const char *poli
 
 	if (n == 0) {
 		if (!ruf) {
-			it = ITEM(id, INKAN_CHECK_WARN, NULL,
+			it = ITEM(id, c->parked ? INKAN_CHECK_INFO : INKAN_CHECK_WARN, NULL,
 			    "Add rua=mailto:<address> to receive aggregate reports: without "
 			    "them you cannot see who sends in your name before tightening p=.",
 			    "No aggregate report address (rua=)");
@@ -204,8 +204,6 @@ inkan__chk_dmarc(struct chk *c)
 		    "no policy.", "The DMARC record is malformed: %s", d->why ? d->why :
 		    "syntax error");
 		steps_evidence(c, it, d);
-		if (d->record != NULL)
-			problems(c, d->record, d->policy_domain ? d->policy_domain : c->domain);
 		return;
 	case INKAN_DMARC_FOUND_RECORD:
 		break;

@@ -190,6 +190,18 @@ inkan__chk_mx(struct chk *c)
 	if (inkan__chk_fail(c, inkan_dns_query(c->r, c->a, c->domain, INKAN_DNS_MX, &ans)))
 		return;
 	c->domain_exists = ans.status != INKAN_DNS_NXDOMAIN;
+	if (ans.bogus) {
+		/* Validating senders get SERVFAIL: they cannot deliver at all. */
+		c->mx_dns_error = true;
+		it = ITEM("mx-present", INKAN_CHECK_FAIL, NULL,
+		    "Re-sign the zone (or fix the DS record at the parent): validating "
+		    "senders cannot look up where to deliver.",
+		    "The MX records fail DNSSEC validation (bogus)");
+		inkan__chk_ev(c, it, "MX %s: bogus (%s)", c->domain, ans.why ? ans.why : "");
+		for (size_t i = 0; i < ans.nrr; i++)
+			inkan__chk_ev(c, it, "MX %s (unvalidated)", inkan_dns_rr_text(c->a, &ans.rr[i]));
+		return;
+	}
 	switch (ans.status) {
 	case INKAN_DNS_NXDOMAIN:
 		it = ITEM("mx-present", INKAN_CHECK_FAIL, NULL,
@@ -280,6 +292,7 @@ inkan__chk_mx(struct chk *c)
 			    "that name.", "MX target %s is an IP address: senders look it up as a "
 			    "host name, find nothing, and cannot deliver", m->name);
 			inkan__chk_ev(c, it, "MX %u %s.", m->pref, m->name);
+			continue;
 		}
 		resolve_host(c, m);
 		if (c->err)

@@ -84,7 +84,8 @@ inkan__chk_spf(struct chk *c)
 		if (strcmp(f->id, "dns-error") == 0)
 			st = INKAN_CHECK_ERROR;
 		it = ITEM(id, st, strcmp(f->domain, c->domain) != 0 ? f->domain : NULL,
-		    sentence(c, f->advice), "%s", f->message);
+		    sentence(c, f->advice), "%c%s", toupper((unsigned char)f->message[0]),
+		    f->message[0] != '\0' ? f->message + 1 : "");
 		if (f->record != NULL) {
 			inkan__chk_ev(c, it, "TXT %s \"%s\"", f->domain, f->record);
 			if (f->offset >= 0)

@@ -86,9 +86,12 @@ dane_match(struct chk *c, const struct chk_mx *m, const char *subj,
 	if (res.status == INKAN_DANE_OK) {
 		*dane_ok = true;
 		it = inkan__chk_item(c, INKAN_CHECK_DANE, "dane-match", INKAN_CHECK_PASS, subj, NULL,
-		    "TLSA %s matches the certificate the server presents (depth %d)",
+		    "TLSA %.20s... matches the certificate the server presents (depth %d)",
 		    res.record >= 0 ? inkan_dane_tlsa_text(c->a, &m->tlsa[res.record]) : "record",
 		    res.depth);
+		if (res.record >= 0)
+			inkan__chk_ev(c, it, "TLSA %s %s", m->tlsa_qname,
+			    inkan_dane_tlsa_text(c->a, &m->tlsa[res.record]));
 	} else {
 		it = inkan__chk_item(c, INKAN_CHECK_DANE, "dane-match", INKAN_CHECK_FAIL, subj,
 		    "Publish the TLSA record of the key the server uses now (keep the old one "
@@ -131,7 +134,7 @@ judge(struct chk *c, const struct chk_mx *m, const struct inkan_smtp_probe *p)
 			inkan__chk_ev(c, it, "%s", p->transcript[i]);
 		return;
 	}
-	it = ITEM("tls-connect", INKAN_CHECK_PASS, subj, NULL, "%s answers: %u %.80s", p->address,
+	it = ITEM("tls-connect", INKAN_CHECK_PASS, subj, NULL, "SMTP greeting %u %.80s",
 	    p->banner_code, p->banner ? p->banner : "");
 	for (size_t i = 0; i < p->ntranscript; i++)
 		inkan__chk_ev(c, it, "%s", p->transcript[i]);
