@@ -161,6 +161,45 @@ problems(struct chk *c, const struct inkan_dmarc_record *rec, const char *where)
 	}
 }
 
+/* The registrable domain reg, above the checked one: in use, but
+ * without a DMARC record of its own? */
+static void
+org_only(struct chk *c, const char *reg)
+{
+	struct inkan_dns_answer ans;
+	struct inkan_check_item *it;
+	const struct inkan_dmarc_step *st = NULL;
+	const char *q = inkan_arena_printf(c->a, "_dmarc.%s", reg);
+	static const uint16_t types[] = { INKAN_DNS_MX, INKAN_DNS_A, INKAN_DNS_AAAA };
+	bool used = false;
+
+	if (q == NULL) {
+		c->err = INKAN_ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < c->dmarc.nsteps; i++)
+		if (strcmp(c->dmarc.steps[i].name, q) == 0)
+			st = &c->dmarc.steps[i];
+	if (st == NULL || st->record != NULL || st->ndmarc > 0 ||
+	    (st->dns != INKAN_DNS_NXDOMAIN && st->dns != INKAN_DNS_NODATA &&
+	    st->dns != INKAN_DNS_OK))
+		return;
+	for (size_t k = 0; k < sizeof(types) / sizeof(types[0]) && !used; k++) {
+		if (inkan__chk_fail(c, inkan_dns_query(c->r, c->a, reg, types[k], &ans)))
+			return;
+		used = ans.status == INKAN_DNS_OK;
+	}
+	if (!used)
+		return;
+	it = ITEM("dmarc-org", INKAN_CHECK_WARN, reg,
+	    "Publish a DMARC record at the registrable domain too: forgers use the "
+	    "names that have none.",
+	    "Only %s has a DMARC policy; %s, which is in use, has none", c->domain, reg);
+	inkan__chk_ev(c, it, "TXT %s: %s", q, inkan_dns_status_name(st->dns));
+	inkan__chk_ev(c, it, "%s %s: %s", inkan_dns_type_name(ans.qtype), reg,
+	    inkan_dns_status_name(ans.status));
+}
+
 void
 inkan__chk_dmarc(struct chk *c)
 {
@@ -283,26 +322,18 @@ inkan__chk_dmarc(struct chk *c)
 	check_uris(c, rec, d->policy_domain, false);
 	check_uris(c, rec, d->policy_domain, true);
 
-	/* A policy on this subdomain only: its Organizational Domain has
-	 * none, so every other name below it is unprotected. */
-	if (own && d->org_domain != NULL && strcmp(d->org_domain, c->domain) != 0) {
-		bool org_has = false;
+	/* A policy on this subdomain only.  The tree walk makes a name with
+	 * a record its own Organizational Domain, so ask the Public Suffix
+	 * List for the registrable domain: when that domain is in use (it
+	 * has an address or MX) but has no record, every other name below it
+	 * is unprotected.  Without the list file there is nothing to say. */
+	if (own) {
+		const struct inkan_dmarc_psl *psl = inkan_dmarc_psl_shared(NULL, NULL);
+		const char *reg = NULL;
 
-		for (size_t i = 0; i < d->nsteps; i++) {
-			const char *n = d->steps[i].name;
-
-			if (strncmp(n, "_dmarc.", 7) == 0 && strcmp(n + 7, d->org_domain) == 0 &&
-			    d->steps[i].record != NULL)
-				org_has = true;
-		}
-		if (!org_has) {
-			it = ITEM("dmarc-org", INKAN_CHECK_WARN, d->org_domain,
-			    "Publish a record at the Organizational Domain too: forgers use the "
-			    "names that have none.",
-			    "Only %s has a DMARC policy; its Organizational Domain %s has none",
-			    c->domain, d->org_domain);
-			steps_evidence(c, it, d);
-		}
+		if (psl != NULL && inkan_dmarc_psl_registrable(psl, c->a, c->domain, &reg) == 0 &&
+		    reg != NULL && strcmp(reg, c->domain) != 0)
+			org_only(c, reg);
 	}
 	if (c->parked) {
 		bool ok = eff == INKAN_DMARC_P_REJECT && !rec->testing;

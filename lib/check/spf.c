@@ -51,6 +51,21 @@ sentence(struct chk *c, const char *s)
 	return o;
 }
 
+/* The linter's message with a capital first letter, unless it starts
+ * with a name ("example.com has ...", "'a:x': ..."). */
+static const char *
+capital(struct chk *c, const char *s)
+{
+	size_t w = strcspn(s, " ");
+	char *o;
+
+	if (s[0] < 'a' || s[0] > 'z' || memchr(s, '.', w) != NULL || memchr(s, ':', w) != NULL ||
+	    (o = inkan_arena_strdup(c->a, s)) == NULL)
+		return s;
+	o[0] = (char)(o[0] - 'a' + 'A');
+	return o;
+}
+
 void
 inkan__chk_spf(struct chk *c)
 {
@@ -84,8 +99,7 @@ inkan__chk_spf(struct chk *c)
 		if (strcmp(f->id, "dns-error") == 0)
 			st = INKAN_CHECK_ERROR;
 		it = ITEM(id, st, strcmp(f->domain, c->domain) != 0 ? f->domain : NULL,
-		    sentence(c, f->advice), "%c%s", toupper((unsigned char)f->message[0]),
-		    f->message[0] != '\0' ? f->message + 1 : "");
+		    sentence(c, f->advice), "%s", capital(c, f->message));
 		if (f->record != NULL) {
 			inkan__chk_ev(c, it, "TXT %s \"%s\"", f->domain, f->record);
 			if (f->offset >= 0)
