@@ -10,8 +10,10 @@
  * The checks, by category (ids in brackets; a check about one MX host,
  * selector or address names it in `subject`):
  *
- *   mx      MX present [mx-present]; Null MX, RFC 7505 [mx-null]; an MX
- *           target that is an IP address literal [mx-ip-literal]; MX to a
+ *   mx      MX present [mx-present]; Null MX, RFC 7505 [mx-null], and Null
+ *           MX on a domain whose SPF authorises senders (§4.2)
+ *           [mx-null-sends]; an MX target that is an IP address literal
+ *           [mx-ip-literal]; MX to a
  *           CNAME, RFC 2181 §10.3 [mx-cname]; MX host resolves
  *           [mx-resolve]; IPv6 on the MX hosts [mx-ipv6]; MX host with a
  *           loopback/private address [mx-address].
@@ -28,8 +30,9 @@
  *           p= [dmarc-policy], sp= [dmarc-subdomain-policy], np=
  *           [dmarc-np], t=y and pct [dmarc-testing], alignment
  *           [dmarc-alignment], rua/ruf URIs and external authorisation
- *           [dmarc-rua, dmarc-ruf], a policy only on a subdomain
- *           [dmarc-org], parked-domain advice [dmarc-parked].
+ *           [dmarc-rua, dmarc-ruf], a policy only on a subdomain while
+ *           the registrable domain (Public Suffix List), which is in use,
+ *           has none [dmarc-org], parked-domain advice [dmarc-parked].
  *   mta-sts the _mta-sts TXT record [mtasts-record]; the policy fetch
  *           [mtasts-policy]; its mode [mtasts-mode] and max_age
  *           [mtasts-max-age]; every MX host covered [mtasts-mx].
