@@ -26,6 +26,7 @@ if [ ! -x "$inkan" ]; then
 	echo "1..1"
 	exit 1
 fi
+mkdir -p "$B"
 if ! check_env_start "$build" 2>"$B/env.err"; then
 	echo "not ok 1 - check_loopback: the loopback servers did not start"
 	sed 's/^/# /' "$B/env.err" | tail -20
