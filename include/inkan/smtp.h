@@ -145,6 +145,7 @@ struct inkan_smtp_probe {
 	bool ehlo_ok;
 	bool tls_ok;		/* STARTTLS accepted and the handshake done */
 	const char *error;	/* "connect: Connection refused", ... */
+	int connect_errno;	/* errno of a failed connect, or 0 */
 	const char *banner;	/* first line of the greeting */
 	unsigned banner_code;
 	struct inkan_smtp_ehlo ehlo;		/* before TLS */

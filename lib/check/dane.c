@@ -22,6 +22,14 @@ static const char tlsa_advice[] =
     "<SHA-256 of the server's public key>\" plus a second record for the next key "
     "(RFC 7672, RFC 7671 §8).";
 
+static const char *
+tlsa_text(struct chk *c, const struct inkan_dane_tlsa *t)
+{
+	const char *s = inkan_dane_tlsa_text(c->a, t);
+
+	return s != NULL ? s : "?";
+}
+
 void
 inkan__chk_dane(struct chk *c)
 {
@@ -101,7 +109,7 @@ inkan__chk_dane(struct chk *c)
 			    "ignore them", m->name);
 			for (size_t k = 0; k < n; k++)
 				inkan__chk_ev(c, it, "TLSA %s %s", m->tlsa_qname,
-				    inkan_dane_tlsa_text(c->a, &m->tlsa[k]));
+				    tlsa_text(c, &m->tlsa[k]));
 			continue;
 		}
 		if (inkan__chk_fail(c, inkan_dane_lint(c->a, m->tlsa, n, INKAN_DANE_SMTP, &lint)))
@@ -120,7 +128,7 @@ inkan__chk_dane(struct chk *c)
 			    m->name, f->advice, "%s: %s", m->name, f->message);
 			if (f->record >= 0 && (size_t)f->record < n)
 				inkan__chk_ev(c, it, "TLSA %s %s", m->tlsa_qname,
-				    inkan_dane_tlsa_text(c->a, &m->tlsa[f->record]));
+				    tlsa_text(c, &m->tlsa[f->record]));
 		}
 		if (lint.usable > 0) {
 			nok++;
@@ -130,7 +138,7 @@ inkan__chk_dane(struct chk *c)
 			    " (DNSSEC not checked)");
 			for (size_t k = 0; k < n; k++)
 				inkan__chk_ev(c, it, "TLSA %s %s", m->tlsa_qname,
-				    inkan_dane_tlsa_text(c->a, &m->tlsa[k]));
+				    tlsa_text(c, &m->tlsa[k]));
 		}
 	}
 	(void)nok;

@@ -78,6 +78,14 @@ private_kind(const struct inkan_ip *ip)
 	return NULL;
 }
 
+static const char *
+rr_text(struct chk *c, const struct inkan_dns_rr *rr)
+{
+	const char *s = inkan_dns_rr_text(c->a, rr);
+
+	return s != NULL ? s : "?";
+}
+
 static int
 cmp_pref(const void *x, const void *y)
 {
@@ -157,9 +165,9 @@ no_mx(struct chk *c)
 		    "RFC 5321 §5.1)");
 		inkan__chk_ev(c, it, "MX %s: NODATA", c->domain);
 		for (size_t i = 0; i < a4.nrr; i++)
-			inkan__chk_ev(c, it, "A %s", inkan_dns_rr_text(c->a, &a4.rr[i]));
+			inkan__chk_ev(c, it, "A %s", rr_text(c, &a4.rr[i]));
 		for (size_t i = 0; i < a6.nrr; i++)
-			inkan__chk_ev(c, it, "AAAA %s", inkan_dns_rr_text(c->a, &a6.rr[i]));
+			inkan__chk_ev(c, it, "AAAA %s", rr_text(c, &a6.rr[i]));
 		/* The domain itself is then the one mail host. */
 		if ((c->mx = inkan_arena_zalloc(c->a, sizeof(*c->mx))) == NULL) {
 			c->err = INKAN_ENOMEM;
@@ -199,7 +207,7 @@ inkan__chk_mx(struct chk *c)
 		    "The MX records fail DNSSEC validation (bogus)");
 		inkan__chk_ev(c, it, "MX %s: bogus (%s)", c->domain, ans.why ? ans.why : "");
 		for (size_t i = 0; i < ans.nrr; i++)
-			inkan__chk_ev(c, it, "MX %s (unvalidated)", inkan_dns_rr_text(c->a, &ans.rr[i]));
+			inkan__chk_ev(c, it, "MX %s (unvalidated)", rr_text(c, &ans.rr[i]));
 		return;
 	}
 	switch (ans.status) {
@@ -268,7 +276,7 @@ inkan__chk_mx(struct chk *c)
 			    "may be refused (§4.2), since bounces could not come back");
 		}
 		for (size_t i = 0; i < ans.nrr; i++)
-			inkan__chk_ev(c, it, "MX %s", inkan_dns_rr_text(c->a, &ans.rr[i]));
+			inkan__chk_ev(c, it, "MX %s", rr_text(c, &ans.rr[i]));
 		if (nreal == 0)
 			return;
 	}
@@ -276,7 +284,7 @@ inkan__chk_mx(struct chk *c)
 	it = ITEM("mx-present", INKAN_CHECK_PASS, NULL, NULL, "%zu MX record%s", nreal,
 	    nreal == 1 ? "" : "s");
 	for (size_t i = 0; i < ans.nrr; i++)
-		inkan__chk_ev(c, it, "MX %s", inkan_dns_rr_text(c->a, &ans.rr[i]));
+		inkan__chk_ev(c, it, "MX %s", rr_text(c, &ans.rr[i]));
 	if (nreal > INKAN_CHECK_MAX_MX)
 		inkan__chk_ev(c, it, "only the first %d hosts are examined", INKAN_CHECK_MAX_MX);
 

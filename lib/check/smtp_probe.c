@@ -52,6 +52,7 @@ struct sess {
 	bool log;		/* keep a transcript */
 	size_t captr;
 	const char *err;	/* what went wrong last */
+	int errnum;		/* errno of a later connection's connect */
 };
 
 const char *
@@ -129,7 +130,7 @@ deadline_in(struct timespec *d, unsigned ms)
  * receive timeouts (for OpenSSL).  -1 with *err. */
 static int
 tcp_connect(struct inkan_arena *a, const struct inkan_ip *ip, unsigned port, unsigned timeout_ms,
-    const char **err)
+    const char **err, int *errnum)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -154,6 +155,7 @@ tcp_connect(struct inkan_arena *a, const struct inkan_ip *ip, unsigned port, uns
 		sl = sizeof(*s6);
 	}
 	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		*errnum = errno;
 		*err = inkan_arena_printf(a, "socket: %s", strerror(errno));
 		return -1;
 	}
@@ -164,6 +166,7 @@ tcp_connect(struct inkan_arena *a, const struct inkan_ip *ip, unsigned port, uns
 		int pr;
 
 		if (errno != EINPROGRESS) {
+			*errnum = errno;
 			*err = inkan_arena_printf(a, "connect: %s", strerror(errno));
 			close(fd);
 			return -1;
@@ -172,11 +175,13 @@ tcp_connect(struct inkan_arena *a, const struct inkan_ip *ip, unsigned port, uns
 			pr = poll(&pfd, 1, (int)timeout_ms);
 		while (pr < 0 && errno == EINTR);
 		if (pr == 0) {
+			*errnum = ETIMEDOUT;
 			*err = "connect: timed out";
 			close(fd);
 			return -1;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &el) != 0 || soerr != 0) {
+			*errnum = soerr ? soerr : errno;
 			*err = inkan_arena_printf(a, "connect: %s", strerror(soerr ? soerr : errno));
 			close(fd);
 			return -1;
@@ -335,7 +340,7 @@ smtp_to_starttls(struct sess *s, const struct inkan_smtp_probe_opts *o, bool fir
 	s->len = 0;
 	s->out->connections++;
 	if ((s->fd = tcp_connect(s->a, &o->addr, o->port ? o->port : 25, s->timeout_ms,
-	    &s->err)) < 0)
+	    &s->err, first ? &out->connect_errno : &s->errnum)) < 0)
 		return -1;
 	if (first)
 		out->connected = true;

@@ -8,6 +8,7 @@
  * MTA-STS policy senders refuse it (fail), with DANE that matches it is
  * fine, otherwise opportunistic TLS still encrypts (warn).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,14 @@ cert_evidence(struct chk *c, struct inkan_check_item *it, const struct inkan_smt
 		for (size_t k = 0; k < x->ndns && k < 8; k++)
 			inkan__chk_ev(c, it, "cert %zu: DNS name %s", i, x->dns_names[k]);
 	}
+}
+
+static const char *
+tlsa_text(struct chk *c, const struct inkan_dane_tlsa *t)
+{
+	const char *s = inkan_dane_tlsa_text(c->a, t);
+
+	return s != NULL ? s : "?";
 }
 
 /* DANE: the host's TLSA RRset against the presented chain. */
@@ -87,11 +96,11 @@ dane_match(struct chk *c, const struct chk_mx *m, const char *subj,
 		*dane_ok = true;
 		it = inkan__chk_item(c, INKAN_CHECK_DANE, "dane-match", INKAN_CHECK_PASS, subj, NULL,
 		    "TLSA %.20s... matches the certificate the server presents (depth %d)",
-		    res.record >= 0 ? inkan_dane_tlsa_text(c->a, &m->tlsa[res.record]) : "record",
+		    res.record >= 0 ? tlsa_text(c, &m->tlsa[res.record]) : "record",
 		    res.depth);
 		if (res.record >= 0)
 			inkan__chk_ev(c, it, "TLSA %s %s", m->tlsa_qname,
-			    inkan_dane_tlsa_text(c->a, &m->tlsa[res.record]));
+			    tlsa_text(c, &m->tlsa[res.record]));
 	} else {
 		it = inkan__chk_item(c, INKAN_CHECK_DANE, "dane-match", INKAN_CHECK_FAIL, subj,
 		    "Publish the TLSA record of the key the server uses now (keep the old one "
@@ -101,7 +110,7 @@ dane_match(struct chk *c, const struct chk_mx *m, const char *subj,
 		    res.why ? res.why : inkan_dane_status_name(res.status));
 		for (size_t k = 0; k < m->ntlsa; k++)
 			inkan__chk_ev(c, it, "TLSA %s %s", m->tlsa_qname,
-			    inkan_dane_tlsa_text(c->a, &m->tlsa[k]));
+			    tlsa_text(c, &m->tlsa[k]));
 	}
 	cert_evidence(c, it, p);
 }
@@ -111,11 +120,21 @@ judge(struct chk *c, const struct chk_mx *m, const struct inkan_smtp_probe *p)
 {
 	const char *subj = inkan_arena_printf(c->a, "%s %s", m->name, p->address);
 	struct inkan_check_item *it;
-	bool dane_ok = false, sts = c->mtasts_valid && c->mtasts_mode != INKAN_MTASTS_MODE_NONE;
+	bool dane_ok = false, sts = c->mtasts_valid && c->mtasts_mode == INKAN_MTASTS_MODE_ENFORCE;
+	bool sts_testing = c->mtasts_valid && c->mtasts_mode == INKAN_MTASTS_MODE_TESTING;
 	time_t now = c->o->now ? c->o->now : time(NULL);
 
 	if (subj == NULL) {
 		c->err = INKAN_ENOMEM;
+		return;
+	}
+	if (!p->connected && (p->connect_errno == ENETUNREACH ||
+	    p->connect_errno == EADDRNOTAVAIL || p->connect_errno == EAFNOSUPPORT)) {
+		/* This machine has no route of that address family (commonly:
+		 * no IPv6): a fact about us, not about the server. */
+		ITEM("tls-connect", INKAN_CHECK_NOT_TESTED, subj, NULL,
+		    "Not probed: this machine cannot reach %s (%s)", p->address,
+		    p->error ? p->error : "no route");
 		return;
 	}
 	if (!p->connected) {
@@ -247,9 +266,10 @@ judge(struct chk *c, const struct chk_mx *m, const struct inkan_smtp_probe *p)
 			enum inkan_check_status st = sts ? INKAN_CHECK_FAIL :
 			    dane_ok ? INKAN_CHECK_INFO : INKAN_CHECK_WARN;
 
-			it = ITEM("tls-cert", st, subj, sts ?
-			    "MTA-STS senders refuse this host: install a certificate from a public "
-			    "CA whose name matches the MX host (RFC 8461 §4.2)." : dane_ok ? NULL :
+			it = ITEM("tls-cert", st, subj, sts || sts_testing ?
+			    "MTA-STS senders refuse (enforce) or report (testing) this host: install "
+			    "a certificate from a public CA whose name matches the MX host (RFC 8461 "
+			    "§4.2)." : dane_ok ? NULL :
 			    "Install a certificate from a public CA for the MX host name: senders "
 			    "that authenticate (MTA-STS, REQUIRETLS) cannot use this one.",
 			    "Certificate %s%s%s%s", !p->pkix_ok ? "not trusted: " : "",

@@ -46,14 +46,19 @@ gauge(FILE *f, int score)
 	double r = 40, circ = 2 * 3.14159265358979 * r;
 	double filled = score < 0 ? 0 : circ * score / 100.0;
 
+	char label[16];
+
+	if (score < 0)
+		snprintf(label, sizeof(label), "n/a");
+	else
+		snprintf(label, sizeof(label), "%d%%", score);
 	fprintf(f, "<svg class=\"gauge %s\" viewBox=\"0 0 100 100\" width=\"96\" height=\"96\" "
-	    "role=\"img\" aria-label=\"score %d%%\">"
+	    "role=\"img\" aria-label=\"score %s\">"
 	    "<circle cx=\"50\" cy=\"50\" r=\"40\" class=\"track\"/>"
 	    "<circle cx=\"50\" cy=\"50\" r=\"40\" class=\"fill\" stroke-dasharray=\"%.1f %.1f\" "
 	    "transform=\"rotate(-90 50 50)\"/>"
-	    "<text x=\"50\" y=\"57\" text-anchor=\"middle\">%s%d%s</text></svg>\n",
-	    score_class(score), score, filled, circ, score < 0 ? "" : "", score < 0 ? 0 : score,
-	    score < 0 ? "" : "%");
+	    "<text x=\"50\" y=\"57\" text-anchor=\"middle\">%s</text></svg>\n",
+	    score_class(score), label, filled, circ, label);
 }
 
 /* A bar per category. */
