@@ -86,6 +86,15 @@ t "text output groups by category (DANE heading, dane-match line)" \
 "$inkan" check --only dmarc "${common[@]}" dmarcnone.check.test > "$out/none.txt" 2>&1
 rc=$?
 t "warnings only: exit 1 (got $rc)" test $rc -eq 1
+# What-if: a planned record in an overlay shadows the live one (issue 5).
+printf '_dmarc.dmarcnone.check.test. 300 IN TXT "v=DMARC1; p=reject; rua=mailto:d@dmarcnone.check.test"\n' \
+	> "$out/plan.zone"
+"$inkan" check --json --only dmarc --overlay "$out/plan.zone" "${common[@]}" \
+	dmarcnone.check.test > "$out/plan.json" 2>&1
+rc=$?
+t "--overlay: the planned p=reject replaces live p=none (exit $rc)" bash -c \
+	"test $rc -eq 0 && grep -q '\"id\": \"dmarc-policy\"' '$out/plan.json' && \
+	! grep -q '\"status\": \"warn\"' '$out/plan.json'"
 "$inkan" check --only tls --html "$out/report.html" "${common[@]}" good.check.test \
 	weaktls.check.test > /dev/null 2>&1
 t "--html writes one self-contained page with both domains" \
