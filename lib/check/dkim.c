@@ -202,7 +202,7 @@ inkan__chk_dkim(struct chk *c)
 	struct inkan_dns_answer ent;
 	const char *qent;
 	bool discover = o->nselectors == 0 || o->discover_selectors;
-	bool ent_nx = false, ent_err = false, any_rsa = false, any_ed = false;
+	bool ent_nx = false, ent_err = false, any_rsa = false, any_ed = false, wildcard = false;
 	enum inkan_dns_status st;
 
 	if (!inkan__chk_want(c, INKAN_CHECK_DKIM) || !c->domain_exists)
@@ -237,6 +237,23 @@ inkan__chk_dkim(struct chk *c)
 			return;
 		ent_nx = ent.status == INKAN_DNS_NXDOMAIN;
 		ent_err = ent.status == INKAN_DNS_SERVFAIL || ent.status == INKAN_DNS_TIMEOUT;
+		/* A wildcard below _domainkey answers every name: the dictionary
+		 * would "find" all of it.  A name nobody uses tells. */
+		if (!ent_nx) {
+			struct found w;
+
+			if (fetch(c, "inkan-no-such-selector-7f3a", &w, &st) > 0) {
+				it = ITEM("dkim-selectors", INKAN_CHECK_NOT_TESTED, NULL,
+				    "Name the selectors with --selector.",
+				    "A wildcard answers every selector under %s: selectors "
+				    "cannot be discovered", qent);
+				inkan__chk_ev(c, it, "TXT %s \"%s\"", w.qname, short_record(c, w.txt));
+				ent_nx = true;	/* no dictionary */
+				wildcard = true;
+			}
+			if (c->err)
+				return;
+		}
 		for (size_t i = 0; !ent_nx && inkan_check_dkim_dictionary[i] != NULL &&
 		    ntried < INKAN_CHECK_MAX_SELECTORS; i++) {
 			const char *sel = inkan_check_dkim_dictionary[i];
@@ -254,7 +271,7 @@ inkan__chk_dkim(struct chk *c)
 		}
 	}
 
-	if (discover) {
+	if (discover && !wildcard) {
 		size_t ndisc = 0;
 
 		for (size_t i = 0; i < nfound; i++)

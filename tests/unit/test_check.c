@@ -360,6 +360,8 @@ static const struct audit_case audit_cases[] = {
 	    NULL, NULL },
 	{ "RFC 8020 ENT, selector unknown", "dkent.u.test", "dkim-selectors",
 	    INKAN_CHECK_NOT_TESTED, NULL, NULL },
+	{ "wildcard under _domainkey", "dkwild.u.test", "dkim-selectors", INKAN_CHECK_NOT_TESTED,
+	    "wildcard", NULL },
 	{ "selector given", "dkent.u.test", "dkim-key", INKAN_CHECK_PASS, "zzunusual",
 	    "zzunusual" },
 	{ "selector given, no key", "good.u.test", "dkim-key", INKAN_CHECK_FAIL, "nokey", "nokey" },
