@@ -485,10 +485,9 @@ test_lint(void **state)
 			rr[nr].len--;
 	}
 	assert_int_equal(inkan_dane_lint(a, rr, nr, c->profile, &l), 0);
-	for (size_t i = 0; i < l.nfindings; i++) {
-		if (i)
-			strcat(got, " ");
-		strcat(got, l.findings[i].id);
+	for (size_t i = 0, off = 0; i < l.nfindings && off < sizeof(got); i++) {
+		off += (size_t)snprintf(got + off, sizeof(got) - off, "%s%s", i ? " " : "",
+		    l.findings[i].id);
 		assert_non_null(l.findings[i].message);
 	}
 	if (strcmp(got, c->ids) != 0 || l.usable != c->usable)
