@@ -261,4 +261,41 @@
 #define INKAN_AUTHRES_FOLD_COLUMN	78
 #define INKAN_AUTHRES_MAX_LINE		998
 
+/* ---- MTA-STS (RFC 8461), TLS-RPT (RFC 8460), DANE (RFC 7671/7672) ---- */
+
+/* RFC 8461 §3.1: id= is 1 to 32 letters and digits; §3.1/§3.2 and RFC
+ * 8460 §3: an extension name is at most 32 characters. */
+#define INKAN_MTASTS_MAX_ID		32
+#define INKAN_MTASTS_MAX_EXT_NAME	32
+/* RFC 8461 §3.2: max_age is at most 31557600 seconds (about a year). */
+#define INKAN_MTASTS_MAX_AGE		31557600u
+/* Largest policy body accepted, bytes.  RFC 8461 §3.3 asks senders to
+ * bound the response; 64 KiB is postfix-mta-sts-resolver's bound (its
+ * test scenarios expect it) and far above any real policy (~200 bytes).
+ * The fetch aborts past it, chunked or not. */
+#define INKAN_MTASTS_MAX_POLICY		65536u
+/* mx patterns in one policy.  RFC 8461 sets no bound; real policies list
+ * one to a few dozen.  Past this the policy is invalid, which keeps a
+ * 64 KiB body of "mx: a" lines from costing quadratic duplicate checks. */
+#define INKAN_MTASTS_MAX_MX		1000
+/* Problems one policy parse lists; past this they are counted and the
+ * last entry says how many more there were (a 64 KiB body of garbage
+ * would otherwise list thousands). */
+#define INKAN_MTASTS_MAX_PROBLEMS	32
+/* Policy fetch timeouts, milliseconds.  RFC 8461 §3.3 asks for a
+ * timeout; a policy host that does not answer in 10 s or deliver 64 KiB
+ * in 30 s is broken, and a check or a policy daemon must not hang on it. */
+#define INKAN_MTASTS_CONNECT_TIMEOUT_MS	10000
+#define INKAN_MTASTS_FETCH_TIMEOUT_MS	30000
+/* URIs in one TLS-RPT rua= list.  RFC 8460 sets no bound; a sender
+ * mails or posts one report per URI, so a record listing hundreds would
+ * turn one receiver into a mail cannon.  Real records have one or two. */
+#define INKAN_TLSRPT_MAX_RUA		16
+/* TLSA records matched per RRset and certificates per presented chain.
+ * Each record is tried against each certificate (a digest each), so both
+ * bound the work a hostile server or zone can cause.  Real RRsets have 1
+ * to 4 records (current and next key); real chains 2 to 4 certificates. */
+#define INKAN_DANE_MAX_TLSA		64
+#define INKAN_DANE_MAX_CHAIN		16
+
 #endif
