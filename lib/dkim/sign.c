@@ -222,24 +222,24 @@ do_sign(struct inkan_dkim_key *k, const struct inkan_buf *data, uint8_t **sig, s
     struct inkan_arena *a)
 {
 	EVP_PKEY *pk = inkan__key_pkey(k);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char d[32];
+	EVP_MD_CTX *ctx;
 	const unsigned char *in = (const unsigned char *)data->p;
 	size_t inlen = data->len, n = 0;
-	const EVP_MD *md = inkan__sha256();
 	int r = INKAN_ENOMEM;
 
-	if (ctx == NULL)
-		return INKAN_ENOMEM;
 	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519) {
 		/* RFC 8463 §3: Ed25519 signs the SHA-256 of the data */
-		if (EVP_Digest(in, inlen, d, NULL, inkan__sha256(), NULL) != 1)
-			goto out;
-		in = d;
-		inlen = sizeof(d);
-		md = NULL;
+		unsigned char d[32];
+
+		if (EVP_Digest(in, inlen, d, NULL, inkan__sha256(), NULL) != 1 ||
+		    (*sig = inkan_arena_alloc(a, 64)) == NULL)
+			return INKAN_ENOMEM;
+		*siglen = 64;
+		return inkan__ed25519_sign(k, d, sizeof(d), *sig);
 	}
-	if (EVP_DigestSignInit(ctx, NULL, md, NULL, pk) != 1 ||
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return INKAN_ENOMEM;
+	if (EVP_DigestSignInit(ctx, NULL, inkan__sha256(), NULL, pk) != 1 ||
 	    EVP_DigestSign(ctx, NULL, &n, in, inlen) != 1)
 		goto out;
 	if ((*sig = inkan_arena_alloc(a, n)) == NULL)

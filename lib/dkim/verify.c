@@ -386,23 +386,20 @@ verify_header_sig(EVP_PKEY *pk, EVP_PKEY_CTX **slot, const struct inkan_dkim_sig
 
 	if (slot != NULL && sig->alg == INKAN_DKIM_ALG_RSA_SHA256)
 		return verify_rsa_cached(pk, slot, sig, b);
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		return false;
 	if (sig->alg == INKAN_DKIM_ALG_ED25519_SHA256) {
 		/* RFC 8463 §3: Ed25519 (pure) over the SHA-256 of the data */
 		unsigned char d[32];
 
-		if (EVP_Digest(b->p, b->len, d, NULL, inkan__sha256(), NULL) == 1 &&
-		    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1)
-			ok = EVP_DigestVerify(ctx, sig->b, sig->blen, d, sizeof(d)) == 1;
-	} else {
-		const EVP_MD *md = sig->alg == INKAN_DKIM_ALG_RSA_SHA1 ? inkan__sha1() :
-		    inkan__sha256();
-
-		if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, pk) == 1)
-			ok = EVP_DigestVerify(ctx, sig->b, sig->blen,
-			    (const unsigned char *)b->p, b->len) == 1;
+		return EVP_Digest(b->p, b->len, d, NULL, inkan__sha256(), NULL) == 1 &&
+		    inkan__ed25519_verify(pk, sig->b, sig->blen, d, sizeof(d));
 	}
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return false;
+	const EVP_MD *md = sig->alg == INKAN_DKIM_ALG_RSA_SHA1 ? inkan__sha1() : inkan__sha256();
+
+	if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, pk) == 1)
+		ok = EVP_DigestVerify(ctx, sig->b, sig->blen, (const unsigned char *)b->p,
+		    b->len) == 1;
 	EVP_MD_CTX_free(ctx);
 	return ok;
 }

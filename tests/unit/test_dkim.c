@@ -25,6 +25,8 @@
 #include "inkan/dns.h"
 #include "inkan/error.h"
 #include "inkan/limits.h"
+/* the streaming body canonicalizer, tested against a reference below */
+#include "../../lib/dkim/dkim_int.h"
 
 /* ---- canonicalization ---- */
 
@@ -81,6 +83,332 @@ test_canon(void **state)
 	if (b.len != strlen(c->want) || memcmp(b.p ? b.p : "", c->want, b.len) != 0)
 		fail_msg("%s:\nwanted [%s]\ngot    [%s]", c->name, c->want, inkan_buf_cstr(&b));
 	inkan_buf_free(&b);
+}
+
+/* ---- the streaming body canonicalizer against a reference ----
+ *
+ * canon.c carries state between chunks and takes a fast path through the
+ * middle of each chunk; these tests feed bodies cut at every kind of
+ * boundary and compare with canon_ref(), a direct transcription of
+ * RFC 6376 §3.4.3 (simple) and §3.4.4 (relaxed) over the whole body. */
+
+static void
+ref_append(char **o, size_t *n, const char *p, size_t len)
+{
+	*o = realloc(*o, *n + len + 1);
+	assert_non_null(*o);
+	memcpy(*o + *n, p, len);
+	*n += len;
+}
+
+/* The canonical body, malloc'd, length in *olen. */
+static char *
+canon_ref(enum inkan_dkim_canon c, const char *b, size_t n, size_t *olen)
+{
+	char *o = NULL;
+	size_t on = 0;
+
+	if (c == INKAN_DKIM_SIMPLE) {
+		/* §3.4.3: drop the CRLFs at the end, then end with one */
+		while (n >= 2 && b[n - 2] == '\r' && b[n - 1] == '\n')
+			n -= 2;
+		ref_append(&o, &on, b, n);
+		ref_append(&o, &on, "\r\n", 2);
+		*olen = on;
+		return o;
+	}
+	/* §3.4.4: lines split at CRLF; in each, WSP runs become one SP and
+	 * WSP at the end goes; empty lines at the end go; each line kept
+	 * ends in CRLF */
+	size_t keep = 0;	/* output length up to the last non-empty line */
+	size_t i = 0;
+
+	for (;;) {
+		size_t e = i;
+
+		while (e < n && !(b[e] == '\r' && e + 1 < n && b[e + 1] == '\n'))
+			e++;
+		size_t start = on;
+		bool wsp = false;
+
+		for (size_t k = i; k < e; k++) {
+			if (b[k] == ' ' || b[k] == '\t') {
+				wsp = true;
+				continue;
+			}
+			if (wsp)
+				ref_append(&o, &on, " ", 1);
+			wsp = false;
+			ref_append(&o, &on, b + k, 1);
+		}
+		if (e == n && on == start)
+			break;		/* nothing after the last CRLF */
+		ref_append(&o, &on, "\r\n", 2);
+		if (on - start > 2)
+			keep = on;
+		if (e == n)
+			break;
+		i = e + 2;
+	}
+	*olen = keep;
+	if (o == NULL)
+		o = calloc(1, 1);
+	return o;
+}
+
+/* Feed b in the pieces cut at cuts[0..ncuts) (increasing offsets). */
+static void
+canon_chunked(enum inkan_dkim_canon c, const char *b, size_t n, const size_t *cuts,
+    size_t ncuts, uint64_t limit, struct inkan_buf *out, uint64_t *total)
+{
+	struct inkan__bodyc *bc = calloc(1, sizeof(*bc));
+	size_t at = 0;
+
+	assert_non_null(bc);
+	inkan__bodyc_init(bc, c, NULL, limit);
+	bc->capture = out;
+	for (size_t k = 0; k <= ncuts; k++) {
+		size_t end = k < ncuts ? cuts[k] : n;
+
+		assert_int_equal(inkan__bodyc_feed(bc, b + at, end - at), 0);
+		at = end;
+	}
+	assert_int_equal(inkan__bodyc_end(bc), 0);
+	*total = bc->total;
+	free(bc);
+}
+
+/* Compare one body, one chunking, one limit, with the reference. */
+static void
+canon_check(const char *what, enum inkan_dkim_canon c, const char *b, size_t n,
+    const size_t *cuts, size_t ncuts, uint64_t limit)
+{
+	size_t rl;
+	char *ref = canon_ref(c, b, n, &rl);
+	size_t want = limit < rl ? (size_t)limit : rl;
+	struct inkan_buf out;
+	uint64_t total;
+
+	inkan_buf_init(&out, 0);
+	canon_chunked(c, b, n, cuts, ncuts, limit, &out, &total);
+	if (total != rl || out.len != want || memcmp(out.p ? out.p : "", ref, want) != 0) {
+		struct inkan_buf d;
+
+		inkan_buf_init(&d, 0);
+		for (size_t k = 0; k < n; k++) {
+			for (size_t j = 0; j < ncuts; j++)
+				if (cuts[j] == k)
+					inkan_buf_puts(&d, "|");
+			unsigned char ch = (unsigned char)b[k];
+
+			if (ch == '\r' || ch == '\n' || ch == '\t')
+				inkan_buf_puts(&d, ch == '\r' ? "\\r" : ch == '\n' ? "\\n" : "\\t");
+			else if (ch < 32 || ch > 126)
+				inkan_buf_printf(&d, "\\x%02x", ch);
+			else
+				inkan_buf_putc(&d, ch);
+		}
+		fail_msg("%s, %s, l=%llu: body [%s] (| = chunk boundary): canonical length "
+		    "%llu (reference %zu), hashed %zu bytes (reference %zu)%s", what,
+		    c == INKAN_DKIM_SIMPLE ? "simple" : "relaxed", (unsigned long long)limit,
+		    inkan_buf_cstr(&d), (unsigned long long)total, rl, out.len, want,
+		    out.len == want ? ", contents differ" : "");
+	}
+	inkan_buf_free(&out);
+	free(ref);
+}
+
+struct chunk_case {
+	const char *name;
+	enum inkan_dkim_canon c;
+	const char *chunks[8];	/* NULL-terminated */
+	uint64_t limit;		/* 0 = none */
+	const char *want;	/* what is hashed */
+};
+
+#define R INKAN_DKIM_RELAXED
+#define S INKAN_DKIM_SIMPLE
+static const struct chunk_case chunk_cases[] = {
+	{ "chunks: CR ends one chunk, LF starts the next (relaxed)", R,
+	    { "a\r", "\nb\r\n", NULL }, 0, "a\r\nb\r\n" },
+	{ "chunks: CR ends one chunk, LF starts the next (simple)", S,
+	    { "a \r", "\n\r", "\n", NULL }, 0, "a \r\n" },
+	{ "chunks: CR ends one chunk, content starts the next: bare CR", R,
+	    { "a \r", "b", NULL }, 0, "a \rb\r\n" },
+	{ "chunks: WSP run across three chunks becomes one SP (§3.4.4)", R,
+	    { "a ", "\t ", " b\r\n", NULL }, 0, "a b\r\n" },
+	{ "chunks: WSP run across chunks before CRLF goes (§3.4.4)", R,
+	    { "a  ", "\t\r", "\n", NULL }, 0, "a\r\n" },
+	{ "chunks: WSP run across chunks kept in simple", S,
+	    { "a  ", "\t\r", "\nb", NULL }, 0, "a  \t\r\nb\r\n" },
+	{ "chunks: trailing empty lines split across chunks go (§3.4.3)", S,
+	    { "a\r\n\r", "\n\r\n", "\r", "\n", NULL }, 0, "a\r\n" },
+	{ "chunks: trailing blank lines split across chunks go (§3.4.4)", R,
+	    { "a\r\n \r", "\n\t", "\r\n\r", "\n", NULL }, 0, "a\r\n" },
+	{ "chunks: withheld empty lines come back before content", R,
+	    { "a\r\n\r", "\n", " \r\n", "b", NULL }, 0, "a\r\n\r\n\r\nb\r\n" },
+	{ "chunks: withheld empty lines come back before content (simple)", S,
+	    { "a\r\n\r", "\n", "\r\n", "b", NULL }, 0, "a\r\n\r\n\r\nb\r\n" },
+	{ "chunks: a chunk of only a CR, then a bare CR", S,
+	    { "a", "\r", "\r", "\n", NULL }, 0, "a\r\r\n" },
+	{ "chunks: empty chunks change nothing", R,
+	    { "", "a", "", " \t", "", "b", NULL }, 0, "a b\r\n" },
+	{ "l= ends inside a WSP run (§3.5 l=)", R, { "a  ", " b  c\r\n", NULL }, 3, "a b" },
+	{ "l= ends on the SP of a run", R, { "a  ", " b\r\n", NULL }, 2, "a " },
+	{ "l= ends inside withheld empty lines", S,
+	    { "a\r\n\r", "\nb", NULL }, 4, "a\r\n\r" },
+	{ "l= ends inside the middle of a chunk", R,
+	    { "the quick\tbrown fox jumps over the lazy dog\r\n", NULL }, 20,
+	    "the quick brown fox " },
+};
+#undef R
+#undef S
+
+static void
+test_canon_chunks(void **state)
+{
+	const struct chunk_case *c = *state;
+	struct inkan__bodyc *bc = calloc(1, sizeof(*bc));
+	struct inkan_buf out;
+
+	assert_non_null(bc);
+	inkan_buf_init(&out, 0);
+	inkan__bodyc_init(bc, c->c, NULL, c->limit ? c->limit : UINT64_MAX);
+	bc->capture = &out;
+	for (size_t k = 0; c->chunks[k] != NULL; k++)
+		assert_int_equal(inkan__bodyc_feed(bc, c->chunks[k], strlen(c->chunks[k])), 0);
+	assert_int_equal(inkan__bodyc_end(bc), 0);
+	if (out.len != strlen(c->want) || memcmp(out.p ? out.p : "", c->want, out.len) != 0)
+		fail_msg("%s:\nwanted [%s]\ngot    [%s]", c->name, c->want, inkan_buf_cstr(&out));
+	inkan_buf_free(&out);
+	free(bc);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 16);
+}
+
+/* A random body of about n bytes: text (words, single SP, now and then
+ * HTAB or a run) or noise (any of the bytes that matter, and others). */
+static size_t
+random_body(char *b, size_t n, bool text)
+{
+	static const char noise[] = { 'a', 'b', ' ', ' ', '\t', '\r', '\n', '\r', '\n', 'x',
+		'\0', (char)0xff, (char)0x89, (char)0xa0 };
+	size_t k = 0;
+
+	while (k < n) {
+		if (!text) {
+			b[k++] = noise[rng() % sizeof(noise)];
+			continue;
+		}
+		uint32_t x = rng() % 100;
+
+		if (x < 70) {
+			size_t wl = 1 + rng() % 9;
+
+			for (size_t j = 0; j < wl && k < n; j++)
+				b[k++] = (char)('a' + rng() % 26);
+			if (k < n)
+				b[k++] = ' ';
+		} else if (x < 78) {
+			b[k++] = '\t';
+		} else if (x < 84) {
+			for (size_t j = rng() % 4; j > 0 && k < n; j--)
+				b[k++] = rng() % 3 ? ' ' : '\t';
+		} else if (x < 96) {
+			if (k + 2 <= n) {
+				b[k++] = '\r';
+				b[k++] = '\n';
+			} else {
+				b[k++] = '\r';
+			}
+		} else {
+			b[k++] = rng() % 2 ? '\r' : '\n';	/* bare */
+		}
+	}
+	/* often, trailing blank lines */
+	for (size_t j = rng() % 4; j > 0 && k + 3 <= n + 8; j--) {
+		if (rng() % 2)
+			b[k++] = ' ';
+		b[k++] = '\r';
+		b[k++] = '\n';
+	}
+	return k;
+}
+
+/* Random cuts of b[0..n): sizes from 1 to max, and now and then a cut
+ * just before or after a CR, LF or WSP. */
+static size_t
+random_cuts(const char *b, size_t n, size_t max, size_t *cuts, size_t cap)
+{
+	size_t k = 0, at = 0;
+
+	while (k < cap) {
+		at += 1 + rng() % max;
+		if (rng() % 4 == 0)
+			while (at < n && b[at] != '\r' && b[at] != '\n' && b[at] != ' ' &&
+			    b[at] != '\t')
+				at++;
+		if (at >= n)
+			break;
+		if (rng() % 2 && at + 1 < n)
+			at++;
+		cuts[k++] = at;
+	}
+	return k;
+}
+
+static void
+test_canon_random(void **state)
+{
+	enum { MAXB = 40000, MAXCUTS = 4096 };
+	char *b = malloc(MAXB + 16);
+	size_t *cuts = malloc(MAXCUTS * sizeof(*cuts));
+	static const enum inkan_dkim_canon canons[] = { INKAN_DKIM_SIMPLE, INKAN_DKIM_RELAXED };
+
+	(void)state;
+	assert_non_null(b);
+	assert_non_null(cuts);
+	for (int iter = 0; iter < 3000; iter++) {
+		/* mostly short; one in 50 crosses the batch of 8 KB several times */
+		size_t want = iter % 50 == 0 ? 8000 + rng() % 30000 : rng() % 400;
+		size_t n = random_body(b, want, iter % 3 != 0);
+		char what[64];
+
+		for (size_t ci = 0; ci < 2; ci++) {
+			enum inkan_dkim_canon c = canons[ci];
+			size_t nc;
+
+			snprintf(what, sizeof(what), "random body %d, whole", iter);
+			canon_check(what, c, b, n, NULL, 0, UINT64_MAX);
+			snprintf(what, sizeof(what), "random body %d, small chunks", iter);
+			nc = random_cuts(b, n, 40, cuts, MAXCUTS);
+			canon_check(what, c, b, n, cuts, nc, UINT64_MAX);
+			snprintf(what, sizeof(what), "random body %d, large chunks", iter);
+			nc = random_cuts(b, n, n / 2 + 1, cuts, MAXCUTS);
+			canon_check(what, c, b, n, cuts, nc, UINT64_MAX);
+			if (n < 200) {
+				for (size_t k = 0; k + 1 < n; k++)
+					cuts[k] = k + 1;
+				snprintf(what, sizeof(what), "random body %d, byte by byte", iter);
+				canon_check(what, c, b, n, cuts, n ? n - 1 : 0, UINT64_MAX);
+			}
+			/* l= anywhere, 0 included */
+			snprintf(what, sizeof(what), "random body %d, l=", iter);
+			nc = random_cuts(b, n, 64, cuts, MAXCUTS);
+			canon_check(what, c, b, n, cuts, nc, rng() % (n + 8));
+		}
+	}
+	free(b);
+	free(cuts);
 }
 
 /* ---- DKIM-Signature parsing ---- */
@@ -780,9 +1108,10 @@ main(void)
 		cmocka_unit_test(test_keycache),
 		cmocka_unit_test(test_session_bytewise),
 		cmocka_unit_test(test_key_file_mode),
+		cmocka_unit_test(test_canon_random),
 	};
 #define NROWS(x) (sizeof(x) / sizeof(x[0]))
-	size_t total = NROWS(canon_cases) + NROWS(sig_cases) + NROWS(key_cases) +
+	size_t total = NROWS(canon_cases) + NROWS(chunk_cases) + NROWS(sig_cases) + NROWS(key_cases) +
 	    NROWS(verify_cases) + NROWS(misc), n = 0;
 	struct CMUnitTest *t = calloc(total, sizeof(*t));
 	int rc;
@@ -797,6 +1126,7 @@ main(void)
 		n++; \
 	}
 	ADD(canon_cases, test_canon);
+	ADD(chunk_cases, test_canon_chunks);
 	ADD(sig_cases, test_sig);
 	ADD(key_cases, test_key);
 	ADD(verify_cases, test_verify);
