@@ -75,4 +75,45 @@ inkan__swar_first(uint64_t m)
 #endif
 }
 
+/* The length of the run at the start of s[0..n) of bytes above SP that
+ * are neither stop1 nor stop2: text without whitespace, line breaks or
+ * control characters (a base64 value, a run of a header value ...). */
+static inline size_t
+inkan__span_text(const char *s, size_t n, char stop1, char stop2)
+{
+	size_t i = 0;
+
+#ifdef INKAN_HAVE_SSE2
+	const __m128i sp = _mm_set1_epi8(' '), a = _mm_set1_epi8(stop1);
+	const __m128i b = _mm_set1_epi8(stop2);
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		/* v <= SP (unsigned): min(v, SP) == v */
+		__m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, sp), v),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b)));
+		unsigned mm = (unsigned)_mm_movemask_epi8(m);
+
+		if (mm != 0)
+			return i + (unsigned)__builtin_ctz(mm);
+	}
+#else
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w = inkan__swar_load(s + i);
+		/* 0x80 where the byte is above SP: its high bit, or its low
+		 * seven bits plus 0x5f carrying into bit 7 */
+		uint64_t gt = (((w & INKAN__SWAR_LOW7) + INKAN__SWAR_ONES * 0x5f) | w) &
+		    (INKAN__SWAR_ONES * 0x80);
+		uint64_t m = (gt ^ (INKAN__SWAR_ONES * 0x80)) | inkan__swar_eq(w,
+		    (unsigned char)stop1) | inkan__swar_eq(w, (unsigned char)stop2);
+
+		if (m != 0)
+			return i + inkan__swar_first(m);
+	}
+#endif
+	while (i < n && (unsigned char)s[i] > ' ' && s[i] != stop1 && s[i] != stop2)
+		i++;
+	return i;
+}
+
 #endif

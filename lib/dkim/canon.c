@@ -351,11 +351,6 @@ inkan__bodyc_end(struct inkan__bodyc *b)
 	return r;
 }
 
-/* Bytes the relaxed header scan stops at: SP, HTAB, CR, LF. */
-static const bool special[256] = {
-	[' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true,
-};
-
 static char
 lower(char c)
 {
@@ -375,22 +370,25 @@ inkan__canon_header(enum inkan_dkim_canon c, const char *raw, size_t len, bool n
 		inkan_buf_append(b, raw, len);
 	} else {
 		/* §3.4.2: lowercase the name, unfold, WSP runs to one SP,
-		 * no WSP at the end of the value or around the colon. */
+		 * no WSP at the end of the value or around the colon.  The
+		 * result is never longer than the field: room is made with
+		 * a copy of it, then the canonical form written over that. */
 		const char *colon = memchr(raw, ':', len);
 		size_t nend = colon ? (size_t)(colon - raw) : len;
-		size_t ne = nend;
+		size_t ne = nend, at = b->len, k = 0;
+
+		if (inkan_buf_append(b, raw, len) != 0)
+			return b->err;
+		char *o = b->p + at;
 
 		while (ne > 0 && is_wsp(raw[ne - 1]))
 			ne--;
-		size_t at = b->len;
-
-		if (inkan_buf_append(b, raw, ne) == 0)
-			for (size_t i = at; i < b->len; i++)
-				b->p[i] = lower(b->p[i]);
+		for (size_t i = 0; i < ne; i++)
+			o[k++] = lower(raw[i]);
 		if (colon != NULL) {
 			bool wsp = false, started = false;
 
-			inkan_buf_putc(b, ':');
+			o[k++] = ':';
 			for (size_t i = nend + 1; i < len;) {
 				char ch = raw[i];
 
@@ -404,18 +402,22 @@ inkan__canon_header(enum inkan_dkim_canon c, const char *raw, size_t len, bool n
 					continue;
 				}
 				if (wsp && started)
-					inkan_buf_putc(b, ' ');
+					o[k++] = ' ';
 				wsp = false;
 				started = true;
-				/* the run of other characters goes out as it is */
-				size_t j = i + 1;
+				/* the run of other characters goes out as it is
+				 * (a control character other than CR and LF
+				 * is a run of its own) */
+				size_t j = i + 1 + inkan__span_text(raw + i + 1, len - i - 1,
+				    ' ', ' ');
 
-				while (j < len && !special[(unsigned char)raw[j]])
-					j++;
-				inkan_buf_append(b, raw + i, j - i);
+				memcpy(o + k, raw + i, j - i);
+				k += j - i;
 				i = j;
 			}
 		}
+		b->len = at + k;
+		b->p[b->len] = '\0';
 	}
 	if (!nocrlf)
 		inkan_buf_append(b, "\r\n", 2);

@@ -300,20 +300,26 @@ inkan_dkim_keycache_stats(const struct inkan_dkim_keycache *c, unsigned long *hi
 	*misses = c ? c->misses : 0;
 }
 
+/* The hash of k (case-insensitive) and p; p= is a few hundred bytes, so
+ * it goes in eight at a time. */
 static uint64_t
-fnv(const char *k, const char *p, size_t *keylen)
+key_hash(const char *k, const char *p, size_t *keylen)
 {
-	uint64_t h = 14695981039346656037ull;
-	size_t n = 0;
+	const uint64_t m = 0x9e3779b97f4a7c15ull;
+	uint64_t h = 14695981039346656037ull, w;
+	size_t n = 0, pl = strlen(p), i = 0;
 
 	for (; *k; k++, n++)
 		h = (h ^ (unsigned char)(*k | 0x20)) * 1099511628211ull;
-	h = (h ^ 0) * 1099511628211ull;
-	n++;
-	for (; *p; p++, n++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	*keylen = n;
-	return h;
+	for (; i + 8 <= pl; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * m;
+		h ^= h >> 29;
+	}
+	for (; i < pl; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+	*keylen = n + 1 + pl;
+	return h ^ (h >> 32);
 }
 
 static void
@@ -356,7 +362,7 @@ inkan__keycache_get(struct inkan_dkim_keycache *c, const char *k, const char *pt
     EVP_PKEY_CTX ***vctx)
 {
 	size_t keylen;
-	uint64_t h = fnv(k, ptext, &keylen);
+	uint64_t h = key_hash(k, ptext, &keylen);
 
 	for (struct kc_entry *e = c->tab[h & (c->nbuckets - 1)]; e != NULL; e = e->next) {
 		if (entry_is(e, h, k, ptext, keylen)) {
@@ -376,7 +382,7 @@ inkan__keycache_put(struct inkan_dkim_keycache *c, const char *k, const char *pt
     EVP_PKEY *pk, EVP_PKEY_CTX ***vctx)
 {
 	size_t keylen, kl = strlen(k);
-	uint64_t h = fnv(k, ptext, &keylen);
+	uint64_t h = key_hash(k, ptext, &keylen);
 	struct kc_entry *e = calloc(1, sizeof(*e));
 
 	if (e == NULL || (e->key = malloc(keylen + 1)) == NULL) {

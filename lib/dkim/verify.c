@@ -94,8 +94,6 @@ inkan_dkim_verify_free(struct inkan_dkim_verify *v)
 	for (size_t i = 0; i < v->nsigs; i++) {
 		EVP_MD_CTX_free(v->sigs[i].bmd);
 		v->sigs[i].bmd = NULL;
-		free(v->sigs[i].bc);
-		v->sigs[i].bc = NULL;
 	}
 	free(v->f);
 	v->f = NULL;
@@ -140,6 +138,12 @@ borrow_field(struct inkan_dkim_verify *v, const struct inkan_msg_field *f)
 	}
 	v->f[v->nf++] = (struct inkan__dkim_field){ f->raw.p, k, f->name };
 	return 0;
+}
+
+static bool
+is_sig_field(const struct inkan__dkim_field *f)
+{
+	return f->name.len == 14 && strncasecmp(f->name.p, "DKIM-Signature", 14) == 0;
 }
 
 static void
@@ -318,21 +322,30 @@ header_data(struct inkan_dkim_verify *v, const struct vsig *s, size_t self,
 {
 	const struct inkan_dkim_sig *sig = &s->sig;
 	/* per field: already used by an earlier h= name */
-	bool *used = calloc(v->nf ? v->nf : 1, sizeof(bool));
-	size_t bs, be;
+	bool used_small[64] = { false };
+	bool *used = v->nf <= 64 ? used_small : calloc(v->nf, sizeof(bool));
+	size_t bs, be, room = 0;
 
 	if (used == NULL)
 		return INKAN_ENOMEM;
+	/* the input is at most every field once, each with its CRLF */
+	for (size_t j = 0; j < v->nf; j++)
+		room += v->f[j].len + 2;
+	inkan_buf_reserve(b, room);
 	for (size_t k = 0; k < sig->nh; k++) {
+		size_t hl = strlen(sig->h[k]);
+
 		for (size_t j = v->nf; j-- > 0;) {
-			if (used[j] || !inkan_slice_caseeq_cstr(v->f[j].name, sig->h[k]))
+			if (used[j] || v->f[j].name.len != hl ||
+			    strncasecmp(v->f[j].name.p, sig->h[k], hl) != 0)
 				continue;
 			used[j] = true;
 			inkan__canon_header(sig->hdr_canon, v->f[j].raw, v->f[j].len, false, b);
 			break;
 		}
 	}
-	free(used);
+	if (used != used_small)
+		free(used);
 	const struct inkan__dkim_field *f = &v->f[self];
 	const char *val = (const char *)memchr(f->raw, ':', f->len) + 1;
 	size_t vlen = f->len - (size_t)(val - f->raw);
@@ -343,6 +356,7 @@ header_data(struct inkan_dkim_verify *v, const struct vsig *s, size_t self,
 	struct inkan_buf tmp;
 
 	inkan_buf_init(&tmp, 0);
+	inkan_buf_reserve(&tmp, f->len);
 	inkan_buf_append(&tmp, f->raw, (size_t)(val - f->raw) + bs);
 	inkan_buf_append(&tmp, val + be, vlen - be);
 	if (tmp.err == 0)
@@ -477,7 +491,7 @@ check_sig(struct inkan_dkim_verify *v, struct vsig *s, size_t self)
 		return;
 	}
 	s->bmd = EVP_MD_CTX_new();
-	s->bc = malloc(sizeof(*s->bc));
+	s->bc = inkan_arena_alloc(v->a, sizeof(*s->bc));
 	if (s->bmd == NULL || s->bc == NULL || EVP_DigestInit_ex(s->bmd,
 	    sig->alg == INKAN_DKIM_ALG_RSA_SHA1 ? inkan__sha1() : inkan__sha256(), NULL) != 1) {
 		v->err = INKAN_ENOMEM;
@@ -497,7 +511,7 @@ inkan_dkim_verify_header_end(struct inkan_dkim_verify *v)
 		return v->err;
 	v->header_done = true;
 	for (size_t i = 0; i < v->nf; i++)
-		if (inkan_slice_caseeq_cstr(v->f[i].name, "DKIM-Signature"))
+		if (is_sig_field(&v->f[i]))
 			n++;
 	if (n == 0)
 		return 0;
@@ -507,7 +521,7 @@ inkan_dkim_verify_header_end(struct inkan_dkim_verify *v)
 	if (v->sigs == NULL || res == NULL)
 		return v->err = INKAN_ENOMEM;
 	for (size_t i = 0; i < v->nf; i++) {
-		if (!inkan_slice_caseeq_cstr(v->f[i].name, "DKIM-Signature"))
+		if (!is_sig_field(&v->f[i]))
 			continue;
 		struct vsig *s = &v->sigs[k];
 

@@ -86,14 +86,16 @@ unfold(struct inkan_arena *a, const char *v, size_t n)
 
 	if (o == NULL)
 		return (struct inkan_slice){ NULL, 0 };
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] == '\r' && i + 1 < n && v[i + 1] == '\n') {
-			i++;
-			continue;
-		}
-		if (v[i] == '\n')
-			continue;
-		o[k++] = v[i];
+	/* the pieces between line breaks (CRLF, or a bare LF) */
+	for (size_t i = 0; i < n;) {
+		const char *lf = memchr(v + i, '\n', n - i);
+		size_t j = lf ? (size_t)(lf - v) : n, e = j;
+
+		if (lf != NULL && e > i && v[e - 1] == '\r')
+			e--;
+		memcpy(o + k, v + i, e - i);
+		k += e - i;
+		i = j + 1;
 	}
 	size_t s = 0;
 
@@ -304,12 +306,11 @@ feed_body(struct inkan_msg_parser *p, const char *s, size_t n)
 	return 0;
 }
 
-/* One complete header line in p->line, ending in CRLF. */
+/* One complete header line l[0..n), ending in CRLF (in p->line, or in the
+ * caller's chunk). */
 static int
-header_line(struct inkan_msg_parser *p)
+header_line(struct inkan_msg_parser *p, const char *l, size_t n)
 {
-	const char *l = p->line.p;
-	size_t n = p->line.len;
 	int r;
 
 	p->hdr_bytes += n;
@@ -325,15 +326,11 @@ header_line(struct inkan_msg_parser *p)
 
 		while (k < n && is_wsp(l[k]))
 			k++;
-		if (n >= 5 && memcmp(l, "From ", 5) == 0 && k < n && l[k] != ':') {
-			p->line.len = 0;
+		if (n >= 5 && memcmp(l, "From ", 5) == 0 && k < n && l[k] != ':')
 			return 0;
-		}
 	}
-	if (n == 2) {
-		p->line.len = 0;
+	if (n == 2)
 		return header_end(p);
-	}
 	if (is_wsp(l[0])) {
 		if (p->fld.len == 0)
 			return INKAN_EMALFORMED;
@@ -344,7 +341,6 @@ header_line(struct inkan_msg_parser *p)
 	}
 	if (inkan_buf_append(&p->fld, l, n) != 0)
 		return INKAN_ETOOBIG;
-	p->line.len = 0;
 	return 0;
 }
 
@@ -358,7 +354,16 @@ inkan_msg_feed(struct inkan_msg_parser *p, const char *data, size_t n)
 	while (i < n && !p->in_body) {
 		const char *lf = memchr(data + i, '\n', n - i);
 		size_t j = lf ? (size_t)(lf - data) : n;
+		int r;
 
+		if (lf != NULL && p->line.len == 0 && j > i && data[j - 1] == '\r') {
+			/* a whole CRLF line in this chunk: used in place */
+			r = header_line(p, data + i, j + 1 - i);
+			if (r != 0)
+				return p->err = r;
+			i = j + 1;
+			continue;
+		}
 		if (inkan_buf_append(&p->line, data + i, j - i) != 0)
 			return p->err = INKAN_ETOOBIG;
 		if (lf == NULL)
@@ -369,8 +374,8 @@ inkan_msg_feed(struct inkan_msg_parser *p, const char *data, size_t n)
 		if (p->line.err)
 			return p->err = INKAN_ETOOBIG;
 		i = j + 1;
-		int r = header_line(p);
-
+		r = header_line(p, p->line.p, p->line.len);
+		p->line.len = 0;
 		if (r != 0)
 			return p->err = r;
 	}
@@ -400,7 +405,8 @@ inkan_msg_end(struct inkan_msg_parser *p)
 			inkan_buf_append(&p->line, "\r\n", 2);
 			if (p->line.err)
 				return p->err = INKAN_ETOOBIG;
-			r = header_line(p);
+			r = header_line(p, p->line.p, p->line.len);
+			p->line.len = 0;
 			if (r != 0)
 				return p->err = r;
 		}
