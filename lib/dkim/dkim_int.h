@@ -22,7 +22,7 @@ char *inkan__strip_fws(struct inkan_arena *a, const char *s, size_t n);
 /* A streaming body canonicalizer feeding one digest, with l= applied
  * (canon.c explains how).  Canonical bytes are batched into out[] and
  * given to the digest INKAN__BODYC_BATCH bytes at a time; out[] has room
- * for one 32-byte store past that. */
+ * for 64 bytes of vector stores past that. */
 #define INKAN__BODYC_BATCH 8192
 struct inkan__bodyc {
 	enum inkan_dkim_canon canon;
