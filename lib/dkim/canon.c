@@ -15,10 +15,13 @@
  * content, so no empty line in it is trailing, and every WSP run in it
  * ends inside it.  In simple mode the middle is hashed as it is, in one
  * piece, straight from the caller's buffer.  In relaxed mode it is copied
- * sixteen bytes at a time into a batch buffer, HTAB turned into SP on the
- * way; the copy stops only at a WSP followed by WSP or CR (a run to
- * shorten, or WSP before a line end to drop), which ordinary text seldom
- * has.  The batch goes to the digest when it is full; l= is applied there.
+ * a vector at a time (SSE2, or AVX2 when the CPU has it; a word at a time
+ * elsewhere) into a batch buffer, HTAB turned into SP on the way; the copy
+ * stops only at a WSP followed by WSP or CR (a run to shorten, or WSP
+ * before a line end to drop), which ordinary text seldom has.  The batch
+ * goes to the digest when it is full; l= is applied there.  The result is
+ * checked against a direct transcription of §3.4.3/§3.4.4 over random
+ * bodies and cuts (tests/unit/test_dkim.c, tests/fuzz/fuzz_msg.c).
  */
 #include <stdint.h>
 #include <stdlib.h>
