@@ -496,10 +496,18 @@ inkan__dkim_field_add(struct inkan_arena *a, struct inkan__dkim_field **f, size_
 	/* bare LF -> CRLF; at most doubles */
 	if ((c = inkan_arena_alloc(a, 2 * len + 1)) == NULL)
 		return INKAN_ENOMEM;
-	for (size_t i = 0; i < len; i++) {
-		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
+	for (size_t i = 0; i < len;) {
+		const char *lf = memchr(raw + i, '\n', len - i);
+		size_t j = lf ? (size_t)(lf - raw) : len;
+
+		memcpy(c + k, raw + i, j - i);
+		k += j - i;
+		if (lf == NULL)
+			break;
+		if (j == 0 || raw[j - 1] != '\r')
 			c[k++] = '\r';
-		c[k++] = raw[i];
+		c[k++] = '\n';
+		i = j + 1;
 	}
 	if (k >= 2 && c[k - 2] == '\r' && c[k - 1] == '\n')
 		k -= 2;

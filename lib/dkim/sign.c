@@ -42,8 +42,8 @@ struct inkan_dkim_sign {
 	struct inkan__dkim_field *f;
 	size_t nf, capf;
 	EVP_MD_CTX *md;
-	struct inkan__bodyc bc;
 	bool body_started;
+	struct inkan__bodyc bc;		/* last: its batch buffer is not zeroed */
 };
 
 int
@@ -76,8 +76,9 @@ inkan_dkim_sign_new(struct inkan_arena *a, struct inkan_dkim_key *const *keys, s
 		    (il > dl && at[il - dl] != '.'))
 			return INKAN_EINVAL;
 	}
-	if ((s = inkan_arena_zalloc(a, sizeof(*s))) == NULL)
+	if ((s = inkan_arena_alloc(a, sizeof(*s))) == NULL)
 		return INKAN_ENOMEM;
+	memset(s, 0, offsetof(struct inkan_dkim_sign, bc));	/* bc: bodyc_init */
 	s->a = a;
 	s->keys = keys;
 	s->nkeys = nkeys;
@@ -134,12 +135,27 @@ inkan_dkim_sign_body(struct inkan_dkim_sign *s, const char *p, size_t n)
 static size_t
 count_fields(const struct inkan_dkim_sign *s, const char *name)
 {
-	size_t n = 0;
+	size_t n = 0, nl = strlen(name);
 
 	for (size_t i = 0; i < s->nf; i++)
-		if (inkan_slice_caseeq_cstr(s->f[i].name, name))
+		if (s->f[i].name.len == nl && strncasecmp(s->f[i].name.p, name, nl) == 0)
 			n++;
 	return n;
+}
+
+/* x, y and z one after the other, in the arena (NULL on ENOMEM). */
+static char *
+cat3(struct inkan_arena *a, const char *x, const char *y, const char *z)
+{
+	size_t xl = strlen(x), yl = strlen(y), zl = strlen(z);
+	char *o = inkan_arena_alloc(a, xl + yl + zl + 1);
+
+	if (o != NULL) {
+		memcpy(o, x, xl);
+		memcpy(o + xl, y, yl);
+		memcpy(o + xl + yl, z, zl + 1);
+	}
+	return o;
 }
 
 /* The h= names: each listed name as often as it occurs, plus once more
@@ -165,16 +181,22 @@ build_h(struct inkan_dkim_sign *s, const char ***out, size_t *nout)
 				over = over || c == 0;
 			}
 			c += over ? 1 : 0;
+			/* the built-in lists are lowercase already */
+			const char *lc = *p;
+
+			if (c > 0 && s->o.headers != NULL) {
+				char *l = inkan_arena_strdup(s->a, *p);
+
+				if (l == NULL)
+					return INKAN_ENOMEM;
+				for (char *q = l; *q; q++)
+					if (*q >= 'A' && *q <= 'Z')
+						*q = (char)(*q + 32);
+				lc = l;
+			}
 			for (size_t k = 0; k < c; k++) {
 				if (n == INKAN_DKIM_MAX_H_NAMES)
 					return INKAN_ELIMIT;
-				char *lc = inkan_arena_strdup(s->a, *p);
-
-				if (lc == NULL)
-					return INKAN_ENOMEM;
-				for (char *q = lc; *q; q++)
-					if (*q >= 'A' && *q <= 'Z')
-						*q = (char)(*q + 32);
 				h[n++] = lc;
 			}
 		}
@@ -199,20 +221,29 @@ static int
 header_data(struct inkan_dkim_sign *s, enum inkan_dkim_canon c, const char *const *h,
     size_t nh, const char *sigfield, size_t siglen, struct inkan_buf *b)
 {
-	bool *used = calloc(s->nf ? s->nf : 1, sizeof(bool));
+	bool used_small[64] = { false };
+	bool *used = s->nf <= 64 ? used_small : calloc(s->nf, sizeof(bool));
+	size_t room = siglen + 2;
 
 	if (used == NULL)
 		return INKAN_ENOMEM;
+	for (size_t j = 0; j < s->nf; j++)
+		room += s->f[j].len + 2;
+	inkan_buf_reserve(b, room);
 	for (size_t k = 0; k < nh; k++) {
+		size_t hl = strlen(h[k]);
+
 		for (size_t j = s->nf; j-- > 0;) {
-			if (used[j] || !inkan_slice_caseeq_cstr(s->f[j].name, h[k]))
+			if (used[j] || s->f[j].name.len != hl ||
+			    strncasecmp(s->f[j].name.p, h[k], hl) != 0)
 				continue;
 			used[j] = true;
 			inkan__canon_header(c, s->f[j].raw, s->f[j].len, false, b);
 			break;
 		}
 	}
-	free(used);
+	if (used != used_small)
+		free(used);
 	inkan__canon_header(c, sigfield, siglen, true, b);
 	return b->err;
 }
@@ -280,12 +311,6 @@ piece(struct folder *f, const char *s, bool space)
 	}
 	inkan_buf_append(f->b, s, n);
 	f->col += n;
-}
-
-static const char *
-canon_name(enum inkan_dkim_canon c)
-{
-	return c == INKAN_DKIM_RELAXED ? "relaxed" : "simple";
 }
 
 /* Append b64 after "b=", broken into lines. */
@@ -362,12 +387,14 @@ sign_one(struct inkan_dkim_sign *s, size_t ki, const char *bh, struct inkan_buf 
 		f.col = fld.len;
 		piece(&f, "v=1;", true);
 		piece(&f, ed ? "a=ed25519-sha256;" : "a=rsa-sha256;", true);
-		piece(&f, inkan_arena_printf(s->a, "c=%s/%s;", canon_name(s->o.hdr_canon),
-		    canon_name(s->o.body_canon)), true);
-		piece(&f, inkan_arena_printf(s->a, "d=%s;", s->o.domain), true);
-		piece(&f, inkan_arena_printf(s->a, "s=%s;", sel), true);
+		piece(&f, s->o.hdr_canon == INKAN_DKIM_RELAXED ? (s->o.body_canon ==
+		    INKAN_DKIM_RELAXED ? "c=relaxed/relaxed;" : "c=relaxed/simple;") :
+		    (s->o.body_canon == INKAN_DKIM_RELAXED ? "c=simple/relaxed;" :
+		    "c=simple/simple;"), true);
+		piece(&f, cat3(s->a, "d=", s->o.domain, ";"), true);
+		piece(&f, cat3(s->a, "s=", sel, ";"), true);
 		if (s->o.identity != NULL)
-			piece(&f, inkan_arena_printf(s->a, "i=%s;", s->o.identity), true);
+			piece(&f, cat3(s->a, "i=", s->o.identity, ";"), true);
 		if (s->o.timestamp >= 0) {
 			int64_t t = s->o.timestamp ? s->o.timestamp : (int64_t)time(NULL);
 
@@ -383,9 +410,9 @@ sign_one(struct inkan_dkim_sign *s, size_t ki, const char *bh, struct inkan_buf 
 			piece(&f, tmp, true);
 		}
 		for (size_t i = 0; i < nh; i++)
-			piece(&f, inkan_arena_printf(s->a, "%s%s%s", i == 0 ? "h=" : "", h[i],
-			    i + 1 < nh ? ":" : ";"), i == 0);
-		piece(&f, inkan_arena_printf(s->a, "bh=%s;", bh), true);
+			piece(&f, cat3(s->a, i == 0 ? "h=" : "", h[i], i + 1 < nh ? ":" : ";"),
+			    i == 0);
+		piece(&f, cat3(s->a, "bh=", bh, ";"), true);
 		piece(&f, "b=", true);
 	}
 	if (fld.err) {

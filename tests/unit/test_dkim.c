@@ -892,6 +892,56 @@ test_sign_no_from(void **state)
 
 /* Default h=: present oversigned names once more than they occur, absent
  * if-present names not at all; l= never by default; lines <= 78. */
+/* A header field given with bare LFs signs as the same field with CRLF
+ * (inkan_dkim_sign_header turns bare LF into CRLF, as an MTA would), and
+ * the h= list, c=, d=, s= and i= come out as written (RFC 6376 §3.5). */
+static void
+test_sign_bare_lf_fields(void **state)
+{
+	static const char *const crlf[] = { "From: a@example.com\r\n",
+		"Subject: one\r\n two\r\n", "X-B: \r\r\n" };
+	static const char *const lf[] = { "From: a@example.com\n", "Subject: one\n two\n",
+		"X-B: \r\n" };
+	const char *out[2];
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_dkim_sign_opts so = { .domain = "example.com", .selector = "sel",
+		.identity = "x@mail.example.com", .hdr_canon = INKAN_DKIM_SIMPLE,
+		.body_canon = INKAN_DKIM_RELAXED, .timestamp = 1000 };
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		struct inkan_dkim_sign *sg;
+		const char *why;
+
+		assert_int_equal(inkan_dkim_sign_new(a, &ed_key, 1, &so, &sg), 0);
+		for (int i = 0; i < 3; i++) {
+			const char *f = k ? lf[i] : crlf[i];
+
+			assert_int_equal(inkan_dkim_sign_header(sg, f, strlen(f)), 0);
+		}
+		assert_int_equal(inkan_dkim_sign_body(sg, "x\r\n", 3), 0);
+		assert_int_equal(inkan_dkim_sign_end(sg, &out[k], &why), 0);
+		inkan_dkim_sign_free(sg);
+	}
+	assert_string_equal(out[0], out[1]);
+	assert_non_null(strstr(out[0], "c=simple/relaxed;"));
+	assert_non_null(strstr(out[0], "d=example.com;"));
+	assert_non_null(strstr(out[0], "s=sel;"));
+	assert_non_null(strstr(out[0], "i=x@mail.example.com;"));
+	struct inkan_dkim_sig sig;
+	const char *why;
+
+	assert_int_equal(inkan_dkim_sig_parse(a, out[0] + 15, strlen(out[0]) - 17, &sig, &why),
+	    0);
+	/* From and Subject present once, oversigned; X-B not in the list */
+	assert_true(sig.nh >= 4);
+	assert_string_equal(sig.h[0], "from");
+	assert_string_equal(sig.h[1], "from");
+	for (size_t i = 0; i < sig.nh; i++)
+		assert_string_not_equal(sig.h[i], "x-b");
+	inkan_arena_free(a);
+}
+
 static void
 test_sign_layout(void **state)
 {
@@ -1183,6 +1233,7 @@ main(void)
 		cmocka_unit_test(test_sig_fields),
 		cmocka_unit_test(test_sign_no_from),
 		cmocka_unit_test(test_sign_layout),
+		cmocka_unit_test(test_sign_bare_lf_fields),
 		cmocka_unit_test(test_body_length),
 		cmocka_unit_test(test_signature_limit),
 		cmocka_unit_test(test_no_signature),
