@@ -500,7 +500,6 @@ inkan_dkim_sign_message(struct inkan_arena *a, struct inkan_dkim_key *const *key
     const char **fields, const char **why)
 {
 	struct inkan_dkim_sign *s;
-	struct inkan_msg_parser *p;
 	int r;
 
 	*fields = NULL;
@@ -510,16 +509,9 @@ inkan_dkim_sign_message(struct inkan_arena *a, struct inkan_dkim_key *const *key
 		return r;
 	struct inkan_msg_opts mo = { .on_field = on_field, .on_body = on_body, .arg = s };
 
-	if ((r = inkan_msg_parser_new(&mo, &p)) != 0) {
-		inkan_dkim_sign_free(s);
-		return r;
-	}
-	r = inkan_msg_feed(p, msg, len);
-	if (r == 0)
-		r = inkan_msg_end(p);
+	r = inkan_msg_feed_all(&mo, msg, len);
 	if (r == 0)
 		r = inkan_dkim_sign_end(s, fields, why);
-	inkan_msg_parser_free(p);
 	inkan_dkim_sign_free(s);
 	return r;
 }

@@ -439,6 +439,21 @@ inkan_msg_body_len(const struct inkan_msg_parser *p)
 }
 
 int
+inkan_msg_feed_all(const struct inkan_msg_opts *o, const char *buf, size_t len)
+{
+	struct inkan_msg_parser *p;
+	int r = inkan_msg_parser_new(o, &p);
+
+	if (r != 0)
+		return r;
+	r = inkan_msg_feed(p, buf, len);
+	if (r == 0)
+		r = inkan_msg_end(p);
+	inkan_msg_parser_free(p);
+	return r;
+}
+
+int
 inkan_msg_parse(struct inkan_arena *a, const char *buf, size_t len,
     const struct inkan_msg_opts *o, struct inkan_msg *out)
 {
