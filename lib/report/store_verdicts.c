@@ -193,6 +193,7 @@ struct inkan_verdict_writer {
 	struct inkan_verdict_writer_opts o;
 	struct inkan_store *st;		/* only the thread touches it after new() */
 	uint64_t next_open_ms;		/* monotonic; retry no sooner */
+	uint64_t next_loss_log_ms;	/* say "lost" no more often than retry_ms */
 	struct qv *head, *tail;
 	struct inkan_verdict_writer_stats s;
 	pthread_cond_t done_cv;		/* a batch was finished */
@@ -356,6 +357,10 @@ write_batch(struct inkan_verdict_writer *w, struct qv *b, size_t n, bool last)
 		}
 	}
 	free(arr);
+	if (!ok && !tried && mono_ms() >= w->next_loss_log_ms) {
+		wlog(w, "verdict store %s is not open: %zu verdicts lost", w->path, n);
+		w->next_loss_log_ms = mono_ms() + w->o.retry_ms;
+	}
 	pthread_mutex_lock(&w->mu);
 	if (ok) {
 		w->s.written += n;

@@ -287,6 +287,8 @@ inkan_policy_decide(const struct inkan_policy *p, struct inkan_arena *a,
 
 	enum inkan_policy_action spf_action = out->action;
 	const char *spf_why = out->why;
+	out->action = INKAN_POLICY_ACCEPT;
+	out->why = out->trigger = NULL;
 	int err = decide_dmarc(p, a, res, out);
 	if (err != 0)
 		return err;
