@@ -248,9 +248,17 @@ dns_setup(const struct conf *c)
 
 /* ---- privileges ---- */
 
-static int
-drop_privileges(const char *user, const char *socket)
+static void
+give(const char *path, const struct passwd *pw, bool may_be_missing)
 {
+	if (chown(path, pw->pw_uid, pw->pw_gid) != 0 && !(may_be_missing && errno == ENOENT))
+		mlog(LOG_WARNING, "chown %s: %s", path, strerror(errno));
+}
+
+static int
+drop_privileges(const struct conf *c)
+{
+	const char *user = c->user;
 	struct passwd *pw;
 
 	if (user == NULL)
@@ -260,10 +268,17 @@ drop_privileges(const char *user, const char *socket)
 		return -1;
 	}
 	/* A unix socket is ours to remove at exit. */
-	if (strncmp(socket, "unix:", 5) == 0 || strncmp(socket, "local:", 6) == 0) {
-		const char *p = strchr(socket, ':') + 1;
-		if (chown(p, pw->pw_uid, pw->pw_gid) != 0)
-			mlog(LOG_WARNING, "chown %s: %s", p, strerror(errno));
+	if (strncmp(c->socket, "unix:", 5) == 0 || strncmp(c->socket, "local:", 6) == 0)
+		give(strchr(c->socket, ':') + 1, pw, false);
+	/* The verdict store was opened (perhaps created) before the drop;
+	 * the writer must be able to open it again after a failure. */
+	if (c->verdict_store != NULL) {
+		char p[4096];
+		give(c->verdict_store, pw, true);
+		snprintf(p, sizeof(p), "%s-wal", c->verdict_store);
+		give(p, pw, true);
+		snprintf(p, sizeof(p), "%s-shm", c->verdict_store);
+		give(p, pw, true);
 	}
 	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
 		return 0;
@@ -387,7 +402,7 @@ main(int argc, char **argv)
 			return 73;
 		}
 	}
-	if (drop_privileges(c->user, c->socket) != 0)
+	if (drop_privileges(c) != 0)
 		return 77;
 
 	main_thread = pthread_self();
