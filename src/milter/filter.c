@@ -732,9 +732,10 @@ eom_inbound(SMFICTX *ctx, struct conn *c, const char *qid)
 		mlog(LOG_ERR, "%s: cannot add Authentication-Results", qid);
 	if (d.action == INKAN_POLICY_QUARANTINE) {
 		char *why = (char *)safe(c, d.why);
-		if (cf->quarantine_method == QUARANTINE_HOLD)
-			smfi_quarantine(ctx, why);
-		else
+		/* An MTA that cannot hold mail gets the header instead: the
+		 * quarantine must show somewhere. */
+		if (cf->quarantine_method != QUARANTINE_HOLD ||
+		    smfi_quarantine(ctx, why) != MI_SUCCESS)
 			smfi_addheader(ctx, cf->quarantine_header, milter_value(c, why));
 	}
 	return SMFIS_CONTINUE;

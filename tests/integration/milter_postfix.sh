@@ -369,6 +369,28 @@ s2=$($py mbox.py "$INBOX" "<hup-2@out.test>" | grep -o 's=o[0-9]' | sort | tr '\
 tap $? "SIGHUP reloads the keys; the open SMTP session goes on; the next message has the new key" "$got / before: $s1 / after: $s2"
 kill -0 "$milter_pid" 2>/dev/null; tap $? "the milter is still running after SIGHUP"
 
+# ---- 8b. other policies, through a reload ----
+cp milter.conf milter.conf.saved
+printf 'QuarantineMethod header\nOnSPFFail reject\n' >> milter.conf
+kill -HUP "$milter_pid"
+for _ in $(seq 50); do [ "$(grep -c reloaded milter.log)" -ge 2 ] && break; sleep 0.1; done
+mkmsg msg/quar2.eml boss@quar.test quar-2@quar.test
+send 127.0.0.3 x@elsewhere.test msg/quar2.eml mail.elsewhere.test
+hdrs=$($py mbox.py "$INBOX" "<quar-2@quar.test>")
+echo "$hdrs" | grep -q '^X-Inkan-Quarantine: DMARC policy of quar.test: quarantine'
+tap $? "QuarantineMethod header: delivered with X-Inkan-Quarantine naming the policy" "$hdrs"
+mkmsg msg/spf.eml a@none.test spf-1@none.test
+send 127.0.0.3 a@none.test msg/spf.eml mail.none.test
+line=$(grep -E '^<\*\* +5[0-9][0-9]' last.swaks | head -1)
+r=0; case $line in *550*5.7.23*SPF*none.test*) ;; *) r=1 ;; esac
+tap $r "OnSPFFail reject: 550 5.7.23 naming SPF and the domain (RFC 7208 8.4)" "$(tail -6 last.swaks)"
+send 127.0.0.2 alice@good.test msg/good.signed.eml
+grep -q '^<- *250 ' last.swaks
+tap $? "OnSPFFail reject leaves passing mail alone" "$(tail -4 last.swaks)"
+cp milter.conf.saved milter.conf
+kill -HUP "$milter_pid"
+for _ in $(seq 50); do [ "$(grep -c reloaded milter.log)" -ge 3 ] && break; sleep 0.1; done
+
 # ---- 9. unsafe key permissions are refused ----
 cp keys/o1.key keys/loose.key
 chmod 644 keys/loose.key
