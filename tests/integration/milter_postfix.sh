@@ -371,7 +371,7 @@ kill -0 "$milter_pid" 2>/dev/null; tap $? "the milter is still running after SIG
 
 # ---- 8b. other policies, through a reload ----
 cp milter.conf milter.conf.saved
-printf 'QuarantineMethod header\nOnSPFFail reject\n' >> milter.conf
+printf 'QuarantineMethod header\nOnSPFFail reject\nMaxHeaderBytes 4000\n' >> milter.conf
 kill -HUP "$milter_pid"
 for _ in $(seq 50); do [ "$(grep -c reloaded milter.log)" -ge 2 ] && break; sleep 0.1; done
 mkmsg msg/quar2.eml boss@quar.test quar-2@quar.test
@@ -387,9 +387,24 @@ tap $r "OnSPFFail reject: 550 5.7.23 naming SPF and the domain (RFC 7208 8.4)" "
 send 127.0.0.2 alice@good.test msg/good.signed.eml
 grep -q '^<- *250 ' last.swaks
 tap $? "OnSPFFail reject leaves passing mail alone" "$(tail -4 last.swaks)"
+filler=$(head -c 400 /dev/zero | tr '\0' f)
+mkmsg msg/big.eml alice@good.test big-1@good.test "$(for i in $(seq 12); do printf 'X-Filler-%d: %s\\r\\n' $i "$filler"; done)"
+send 127.0.0.2 alice@good.test msg/big.eml
+line=$(grep -E '^<\*\* +5[0-9][0-9]' last.swaks | head -1)
+r=0; case $line in *552*5.3.4*too\ large*) ;; *) r=1 ;; esac
+tap $r "MaxHeaderBytes: a larger header is refused (OnLimit reject: 552 5.3.4), never let through unchecked" "$(tail -6 last.swaks)"
 cp milter.conf.saved milter.conf
+printf 'MaxDNSQueries 1\nOnTempError accept\n' >> milter.conf
 kill -HUP "$milter_pid"
 for _ in $(seq 50); do [ "$(grep -c reloaded milter.log)" -ge 3 ] && break; sleep 0.1; done
+mkmsg msg/budget.eml alice@good.test budget-1@good.test
+send 127.0.0.2 alice@good.test msg/budget.eml
+ar=$(ar_of budget-1@good.test)
+r=0; case $ar in *"dmarc=temperror"*"budget"*) ;; *) r=1 ;; esac
+tap $r "MaxDNSQueries 1: the DNS budget runs out, DMARC temperror says why" "$ar"
+cp milter.conf.saved milter.conf
+kill -HUP "$milter_pid"
+for _ in $(seq 50); do [ "$(grep -c reloaded milter.log)" -ge 4 ] && break; sleep 0.1; done
 
 # ---- 9. unsafe key permissions are refused ----
 cp keys/o1.key keys/loose.key
