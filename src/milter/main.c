@@ -8,19 +8,22 @@
  *
  * Signals.  libmilter runs a thread that sigwait()s for SIGHUP, SIGTERM
  * and SIGINT and stops the filter on any of them.  smfi_main() therefore
- * runs in a thread of its own, and the main thread sigwait()s for the
- * same signals plus SIGUSR1: Linux hands a process-directed signal to
- * the thread group leader (our main thread) when it is waiting for it,
- * so SIGHUP reaches us and reloads.  SIGUSR1 reloads too and never
- * reaches libmilter, for systems that deliver differently.  SIGTERM and
- * SIGINT stop the filter with smfi_stop(): libmilter stops accepting,
- * and the MTA applies its milter_default_action to what was in flight.
+ * runs in a thread of its own, every thread but the main one blocks
+ * these signals, and the main thread takes them with handlers: Linux
+ * offers a process-directed signal to the thread group leader first
+ * whenever it does not block it, so SIGHUP reaches us and reloads.
+ * (Only when the main thread already has a signal pending can the
+ * kernel pick another thread; SIGUSR1 reloads too and never reaches
+ * libmilter.)  SIGTERM and SIGINT stop the filter with smfi_stop():
+ * libmilter stops accepting, and the MTA applies its
+ * milter_default_action to what was in flight.
  *
  * The main thread also writes the counters to StatsFile every
  * StatsInterval seconds.
  */
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <libmilter/mfapi.h>
@@ -331,6 +334,20 @@ nodelay_listeners(void)
 static pthread_t main_thread;
 static atomic_int milter_done;
 static atomic_int milter_rc;
+static int sig_pipe[2] = { -1, -1 };
+
+/* The signal handler: hand the signal number to the main loop. */
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+
+	if (write(sig_pipe[1], &c, 1) < 0) {
+		/* the pipe is full: the main loop has plenty to read */
+	}
+	errno = saved;
+}
 
 static void *
 milter_thread(void *arg)
@@ -443,23 +460,41 @@ main(int argc, char **argv)
 		mlog(LOG_ERR, "cannot start the milter thread");
 		return 71;
 	}
+	/* Every other thread blocks these signals (they inherited the mask);
+	 * the main thread now takes them with handlers, so that the kernel,
+	 * which offers a process-directed signal to the thread group leader
+	 * first, gives them to us and not to libmilter's sigwait() thread. */
+	if (pipe(sig_pipe) != 0) {
+		mlog(LOG_ERR, "pipe: %s", strerror(errno));
+		return 71;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	mlog(LOG_NOTICE, "started: socket %s, authserv-id %s, %zu signing key%s%s%s",
 	    c->socket, c->authserv_id, inkan_signtable_count(G.rt->keys),
 	    inkan_signtable_count(G.rt->keys) == 1 ? "" : "s",
 	    c->user != NULL ? ", running as " : "", c->user != NULL ? c->user : "");
 
-	unsigned interval = c->stats_interval > 0 ? c->stats_interval : 10;
-	for (;;) {
-		struct timespec to = { .tv_sec = (time_t)interval };
-		int sig = sigtimedwait(&set, NULL, &to);
-		if (sig < 0 && errno != EAGAIN && errno != EINTR)
-			break;
+	int interval_ms = (int)(c->stats_interval > 0 ? c->stats_interval : 10) * 1000;
+	bool stopping = false;
+	while (!atomic_load(&milter_done)) {
+		struct pollfd pfd = { .fd = sig_pipe[0], .events = POLLIN };
+		unsigned char sig = 0;
+		if (poll(&pfd, 1, interval_ms) > 0 && read(sig_pipe[0], &sig, 1) != 1)
+			sig = 0;
 		if (atomic_load(&milter_done))
 			break;
 		if (sig == SIGHUP || sig == SIGUSR1) {
 			runtime_reload();
-		} else if (sig == SIGTERM || sig == SIGINT) {
+		} else if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
 			mlog(LOG_NOTICE, "stopping on signal %d", sig);
+			stopping = true;
 			smfi_stop();
 		}
 		if (c->stats_file != NULL && stats_write(c->stats_file) != 0)
