@@ -417,16 +417,20 @@ tap $r "a key file readable by others is refused (inkan-milter -n)" "rc=$rc $out
 
 # ---- 10. verdict store and counters ----
 sleep 2
-rows=$(sqlite3 "$W/var/verdicts.db" "SELECT header_from||'|'||dmarc_result||'|'||disposition||'|'||action FROM verdict ORDER BY id" 2>&1)
+sql() {	# sql QUERY: rows of the verdict store, one per line (Python's sqlite3)
+	$py -c 'import sqlite3, sys
+for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0])' "$W/var/verdicts.db" "$1"
+}
+rows=$(sql "SELECT header_from||'|'||dmarc_result||'|'||disposition||'|'||action FROM verdict ORDER BY id" 2>&1)
 r=0
 for want in 'good.test|pass|none|accept' 'good.test|fail|reject|reject' 'quar.test|fail|quarantine|quarantine' 'none.test|fail|none|accept'; do
 	echo "$rows" | grep -qxF "$want" || r=1
 done
 tap $r "verdict store: one row per inbound message with the applied disposition" "$rows"
-dk=$(sqlite3 "$W/var/verdicts.db" "SELECT d.domain||'/'||d.selector||'/'||d.result FROM verdict v JOIN verdict_dkim d ON d.verdict = v.id WHERE v.queue_id IS NOT NULL AND v.header_from = 'good.test' ORDER BY d.rowid LIMIT 2" 2>&1)
+dk=$(sql "SELECT d.domain||'/'||d.selector||'/'||d.result FROM verdict v JOIN verdict_dkim d ON d.verdict = v.id WHERE v.queue_id IS NOT NULL AND v.header_from = 'good.test' ORDER BY d.rowid LIMIT 2" 2>&1)
 [ "$dk" = "good.test/s1/pass
 good.test/e1/pass" ]; tap $? "verdict store: DKIM domain, selector and result per signature" "$dk"
-pol=$(sqlite3 "$W/var/verdicts.db" "SELECT source_ip||' '||envelope_from||' '||envelope_to||' '||p||' '||policy_domain||' '||discovery FROM verdict WHERE header_from='good.test' LIMIT 1" 2>&1)
+pol=$(sql "SELECT source_ip||' '||envelope_from||' '||envelope_to||' '||p||' '||policy_domain||' '||discovery FROM verdict WHERE header_from='good.test' LIMIT 1" 2>&1)
 [ "$pol" = "127.0.0.2 good.test inkan.test reject good.test treewalk" ]
 tap $? "verdict store: source IP, envelope domains, policy published (RFC 9990 2.1)" "$pol"
 grep -q '^inkan_milter_actions_total{action="reject"} [1-9]' var/stats.prom &&
