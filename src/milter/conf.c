@@ -74,6 +74,8 @@ static const struct setting settings[] = {
 	{ "RequireSafeKeys", K_SPECIAL, 0, 0 },
 	{ "Canonicalization", K_SPECIAL, 0, 0 },
 	{ "SignatureExpire", K_UINT, O(sign_expire), 315360000 },
+	{ "ARCSealKey", K_SPECIAL, 0, 0 },
+	{ "ARCSealRecipients", K_LIST, O(arc_seal_for), 0 },
 	{ "VerdictStore", K_STR, O(verdict_store), 0 },
 	{ "StatsFile", K_STR, O(stats_file), 0 },
 	{ "StatsInterval", K_UINT, O(stats_interval), 86400 },
@@ -302,6 +304,19 @@ special(struct rd *r, const char *name, char *v)
 		}
 	} else if (strcasecmp(name, "SigningKey") == 0) {
 		add_sign_row(r, v, "SigningKey");
+	} else if (strcasecmp(name, "ARCSealKey") == 0) {
+		char *save = NULL, *w[4];
+		int n = 0;
+		for (char *t = strtok_r(v, " \t", &save); t != NULL && n < 4;
+		    t = strtok_r(NULL, " \t", &save))
+			w[n++] = t;
+		if (n != 3) {
+			fail(r, "ARCSealKey wants DOMAIN SELECTOR KEYFILE");
+			return;
+		}
+		set_str(r, &c->arc_domain, w[0]);
+		set_str(r, &c->arc_selector, w[1]);
+		set_str(r, &c->arc_keyfile, w[2]);
 	} else if (strcasecmp(name, "RequireSafeKeys") == 0) {
 		if (!parse_bool(v, &b))
 			fail(r, "RequireSafeKeys wants yes or no");
@@ -498,6 +513,8 @@ conf_load(const char *path, char *err, size_t errlen)
 		else
 			set_str(&r, &c->authserv_id, host);
 	}
+	if (!r.failed && c->arc_seal_for != NULL && c->arc_keyfile == NULL)
+		fail(&r, "ARCSealRecipients without ARCSealKey");
 	if (!r.failed && c->policy.temperror != INKAN_POLICY_ACCEPT &&
 	    c->policy.temperror != INKAN_POLICY_TEMPFAIL)
 		fail(&r, "OnTempError is accept or tempfail");
@@ -546,6 +563,10 @@ conf_free(struct conf *c)
 	}
 	free(c->sign_rows);
 	free(c->signing_table);
+	free(c->arc_domain);
+	free(c->arc_selector);
+	free(c->arc_keyfile);
+	free_list(c->arc_seal_for);
 	free(c->verdict_store);
 	free(c->stats_file);
 	free(c);

@@ -72,6 +72,10 @@ struct conf {
 	bool relaxed_header, relaxed_body;
 	unsigned sign_expire;		/* seconds; 0 = no x= */
 
+	/* ARC sealing of inbound mail we forward (RFC 8617 §5.1) */
+	char *arc_domain, *arc_selector, *arc_keyfile;
+	char **arc_seal_for;		/* recipient domains whose mail we seal */
+
 	/* store, stats, limits */
 	char *verdict_store;
 	char *stats_file;

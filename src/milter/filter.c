@@ -76,6 +76,10 @@ struct conn {
 	const char *sign_desc;		/* "d=example.com s=rsa1,ed1" */
 	const char *sign_skip;		/* why nothing is signed */
 	int sign_err;
+	bool seal_rcpt;			/* a recipient is in ARCSealRecipients */
+	bool seal_started;
+	struct inkan_arc_seal *seal;	/* ARC sealing session, or NULL */
+	const char *seal_note;		/* for the log line */
 	uint64_t busy_us;		/* time spent in our work */
 	uint64_t eom_start;		/* when end of message began */
 };
@@ -117,6 +121,7 @@ msg_reset(struct conn *c)
 {
 	for (size_t i = 0; i < c->nsign; i++)
 		inkan_dkim_sign_free(c->sign[i]);
+	inkan_arc_seal_free(c->seal);
 	inkan_verify_free(c->v);
 	inkan_arena_free(c->a);
 	runtime_put(c->rt);
@@ -291,13 +296,20 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = conn_of(ctx);
 
-	if (c == NULL || c->a == NULL || c->rcpt_domain != NULL || argv == NULL ||
-	    argv[0] == NULL)
+	if (c == NULL || c->a == NULL || argv == NULL || argv[0] == NULL)
 		return SMFIS_CONTINUE;
 	const char *to = strip_brackets(c->a, argv[0]);
 	const char *at = to != NULL ? strrchr(to, '@') : NULL;
-	if (at != NULL)
+	if (at == NULL)
+		return SMFIS_CONTINUE;
+	if (c->rcpt_domain == NULL)
 		c->rcpt_domain = at + 1;
+	/* Mail to a domain we forward for (a list, an alias host) is sealed. */
+	char **list = c->rt->conf->arc_seal_for;
+	if (c->rt->arc_key != NULL && list != NULL && !c->seal_rcpt)
+		for (size_t i = 0; list[i] != NULL && !c->seal_rcpt; i++)
+			c->seal_rcpt = strcmp(list[i], "*") == 0 ||
+			    inkan_policy_domain_listed((const char *const[]){ list[i], NULL }, at + 1);
 	return SMFIS_CONTINUE;
 }
 
@@ -340,6 +352,22 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		return ok;
 	}
 	size_t len = strlen(raw);
+	if (c->verify_mode && c->seal_rcpt && !c->seal_started) {
+		/* Recipients are known once the header starts. */
+		const struct conf *cf = c->rt->conf;
+		struct inkan_arc_seal_opts so = { .domain = cf->arc_domain,
+			.selector = cf->arc_selector, .authserv_id = cf->authserv_id };
+		c->seal_started = true;
+		if (inkan_arc_seal_new(c->a, c->rt->arc_key, &so, &c->seal) != 0) {
+			c->seal = NULL;
+			c->seal_note = "ARC seal not started";
+		}
+	}
+	if (c->seal != NULL && inkan_arc_seal_header(c->seal, raw, len) != 0) {
+		inkan_arc_seal_free(c->seal);
+		c->seal = NULL;
+		c->seal_note = "ARC seal abandoned (header)";
+	}
 	if (c->verify_mode && c->verr == 0) {
 		int err = inkan_verify_header(c->v, raw, len);
 		if (err == INKAN_ELIMIT || err == INKAN_ETOOBIG)
@@ -471,6 +499,11 @@ cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
 	}
 	for (size_t i = 0; i < c->nsign && c->sign_err == 0; i++)
 		c->sign_err = inkan_dkim_sign_body(c->sign[i], (const char *)p, n);
+	if (c->seal != NULL && inkan_arc_seal_body(c->seal, (const char *)p, n) != 0) {
+		inkan_arc_seal_free(c->seal);
+		c->seal = NULL;
+		c->seal_note = "ARC seal abandoned (body)";
+	}
 	c->busy_us += now_us() - t0;
 	return ok;
 }
@@ -625,6 +658,8 @@ log_inbound(struct conn *c, const char *qid, const struct inkan_verify_result *r
 	}
 	if (note != NULL)
 		inkan_buf_printf(&b, " note=\"%s\"", note);
+	if (c->seal_note != NULL)
+		inkan_buf_printf(&b, " arc_seal=\"%s\"", safe(c, c->seal_note));
 	inkan_buf_printf(&b, " dns=%u ms=%.1f", inkan_resolver_shared_used(c->r),
 	    (double)(c->busy_us + now_us() - c->eom_start) / 1000.0);
 	mlog(LOG_INFO, "%s", b.err == 0 ? inkan_buf_cstr(&b) : "log line too long");
@@ -696,6 +731,32 @@ eom_unverified(SMFICTX *ctx, struct conn *c, const char *qid, int err)
 	return SMFIS_CONTINUE;
 }
 
+/* Add our ARC set (RFC 8617 §5.1) over the message as delivered, with
+ * our results as its AAR and the chain status we found.  A chain we
+ * could not check because of DNS (temperror) is not sealed: a cv=fail
+ * seal would break a chain that may well be good. */
+static void
+seal(SMFICTX *ctx, struct conn *c, const struct inkan_verify_result *res)
+{
+	const char *fields = NULL, *why = NULL;
+	unsigned added = 0;
+
+	if (res->arc_evaluated && res->arc.temperror) {
+		c->seal_note = "ARC chain temperror: not sealed";
+	} else if (inkan_arc_seal_end(c->seal, res->arc_evaluated ? res->arc.cv : INKAN_ARC_NONE,
+	    res->authres, &fields, &why) != 0 || fields == NULL || fields[0] == '\0') {
+		c->seal_note = why != NULL ? inkan_arena_printf(c->a, "not sealed: %s", why) :
+		    "not sealed";
+	} else if (insert_fields(ctx, c, fields, &added) != 0) {
+		c->seal_note = "ARC set could not be added";
+	} else {
+		c->seal_note = "ARC sealed";
+		atomic_fetch_add(&G.st.arc_sealed, 1);
+		return;
+	}
+	atomic_fetch_add(&G.st.arc_seal_skipped, 1);
+}
+
 static sfsistat
 eom_inbound(SMFICTX *ctx, struct conn *c, const char *qid)
 {
@@ -719,10 +780,11 @@ eom_inbound(SMFICTX *ctx, struct conn *c, const char *qid)
 	if (d.temperror_accepted)
 		atomic_fetch_add(&G.st.temperror_accepted, 1);
 	record_verdict(c, qid, &res, &d);
-	log_inbound(c, qid, &res, &d, d.temperror_accepted ?
-	    "DNS temperror accepted (OnTempError accept)" : NULL);
+	const char *note = d.temperror_accepted ? "DNS temperror accepted (OnTempError accept)" :
+	    NULL;
 
 	if (d.action == INKAN_POLICY_REJECT || d.action == INKAN_POLICY_TEMPFAIL) {
+		log_inbound(c, qid, &res, &d, note);
 		smfi_setreply(ctx, (char *)d.rcode, (char *)d.xcode, (char *)d.text);
 		return d.action == INKAN_POLICY_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 	}
@@ -730,6 +792,8 @@ eom_inbound(SMFICTX *ctx, struct conn *c, const char *qid)
 	char *v = milter_value(c, res.authres);
 	if (v == NULL || smfi_insheader(ctx, 0, "Authentication-Results", v) != MI_SUCCESS)
 		mlog(LOG_ERR, "%s: cannot add Authentication-Results", qid);
+	if (c->seal != NULL)
+		seal(ctx, c, &res);
 	if (d.action == INKAN_POLICY_QUARANTINE) {
 		char *why = (char *)safe(c, d.why);
 		/* An MTA that cannot hold mail gets the header instead: the
@@ -738,6 +802,7 @@ eom_inbound(SMFICTX *ctx, struct conn *c, const char *qid)
 		    smfi_quarantine(ctx, why) != MI_SUCCESS)
 			smfi_addheader(ctx, cf->quarantine_header, milter_value(c, why));
 	}
+	log_inbound(c, qid, &res, &d, note);
 	return SMFIS_CONTINUE;
 }
 

@@ -109,6 +109,7 @@ runtime_put(struct runtime *rt)
 	if (rt == NULL || atomic_fetch_sub(&rt->refs, 1) != 1)
 		return;
 	inkan_signtable_release(rt->keys);
+	inkan_dkim_key_free(rt->arc_key);
 	conf_free(rt->conf);
 	free(rt);
 }
@@ -166,6 +167,26 @@ runtime_load(const char *path, char *err, size_t errlen)
 				runtime_put(rt);
 				return NULL;
 			}
+		}
+	}
+	if (c->arc_keyfile != NULL) {
+		const char *why = NULL;
+		if (!c->allow_unsafe_keys && check_key_owner(c->arc_keyfile, c->user, err,
+		    errlen) != 0) {
+			runtime_put(rt);
+			return NULL;
+		}
+		int kerr = inkan_dkim_key_load_file(c->arc_keyfile,
+		    c->allow_unsafe_keys ? INKAN_DKIM_KEY_INSECURE : 0, &rt->arc_key, &why);
+		if (kerr == 0 && strcmp(inkan_dkim_key_type(rt->arc_key), "rsa") != 0) {
+			why = "ARC seals are rsa-sha256 only (RFC 8617 4.1.3): an RSA key is needed";
+			kerr = INKAN_EINVAL;
+		}
+		if (kerr != 0) {
+			snprintf(err, errlen, "%s: %s", c->arc_keyfile,
+			    why != NULL ? why : inkan_strerror(kerr));
+			runtime_put(rt);
+			return NULL;
 		}
 	}
 	return rt;

@@ -27,6 +27,7 @@ struct runtime {
 	atomic_uint refs;
 	struct conf *conf;
 	struct inkan_signtable *keys;	/* NULL when no key is configured */
+	struct inkan_dkim_key *arc_key;	/* ARCSealKey, or NULL */
 };
 
 /* Counters for monitoring (Prometheus text in StatsFile). */
@@ -36,6 +37,7 @@ struct stats {
 	atomic_ulong accept, quarantine, reject, tempfail;
 	atomic_ulong forged_removed;
 	atomic_ulong signed_msgs, signatures, sign_skipped, sign_errors;
+	atomic_ulong arc_sealed, arc_seal_skipped;
 	atomic_ulong verify_errors, limit_hits, temperror_accepted;
 	atomic_ulong spf[8], dkim[8], dmarc[6], arc[3];
 	atomic_ulong reloads, reload_failures;

@@ -81,6 +81,11 @@ stats_write(const char *path)
 	    atomic_load(&s->sign_skipped));
 	counter(f, "inkan_milter_sign_errors_total", "Outbound messages that failed to sign.",
 	    atomic_load(&s->sign_errors));
+	counter(f, "inkan_milter_arc_sealed_total", "Forwarded messages ARC-sealed.",
+	    atomic_load(&s->arc_sealed));
+	counter(f, "inkan_milter_arc_seal_skipped_total",
+	    "Messages for ARCSealRecipients not sealed (temperror, broken chain, error).",
+	    atomic_load(&s->arc_seal_skipped));
 	counter(f, "inkan_milter_verify_errors_total",
 	    "Inbound messages not verified because of an internal error.",
 	    atomic_load(&s->verify_errors));

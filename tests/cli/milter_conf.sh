@@ -76,6 +76,8 @@ SigningKey x.test x.test s1 $T/s1.key
 SigningKey x.test x.test e1 $T/e1.key
 Canonicalization relaxed/simple
 SignatureExpire 604800
+ARCSealKey x.test a1 $T/s1.key
+ARCSealRecipients lists.x.test, *
 VerdictStore $T/v.db
 StatsFile $T/stats.prom
 StatsInterval 5
@@ -102,6 +104,9 @@ chmod 640 "$T/e1.key"
 bad "key readable by the group" "group or others" "SigningKey x.test x.test e1 $T/e1.key"
 chmod 600 "$T/e1.key"
 bad "bad signing pattern" "is not a pattern" "SigningKey x..y@ x.test e1 $T/e1.key"
+bad "ARC seal key must be RSA" "rsa-sha256 only" "ARCSealKey x.test a1 $T/e1.key"
+bad "ARCSealKey with three words" "ARCSealKey wants DOMAIN SELECTOR KEYFILE" "ARCSealKey x.test $T/s1.key"
+bad "ARCSealRecipients needs a key" "ARCSealRecipients without ARCSealKey" "ARCSealRecipients lists.x.test"
 bad "bad canonicalization" "Canonicalization is HEADER/BODY" "Canonicalization relaxed/loose"
 printf 'x.test x.test s1\n' > "$T/badtable"
 bad "signing table row named with its file and line" "badtable:1: a signing table row wants" "SigningTable $T/badtable"

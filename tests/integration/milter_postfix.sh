@@ -104,6 +104,7 @@ gen_key good.test e1 ed25519
 gen_key out.test o1 rsa
 gen_key out.test o2 ed25519
 gen_key out.test o3 rsa
+gen_key out.test a1 rsa
 
 zone() {	# zone NAME RECORD-LINES...
 	local z=$1
@@ -123,7 +124,8 @@ zone good.test '@ IN TXT "v=spf1 ip4:127.0.0.2 -all"' \
 zone quar.test '@ IN TXT "v=spf1 ip4:127.0.0.2 -all"' '_dmarc IN TXT "v=DMARC1; p=quarantine"'
 zone none.test '@ IN TXT "v=spf1 -all"' '_dmarc IN TXT "v=DMARC1; p=none"'
 zone out.test '@ IN TXT "v=spf1 ip4:127.0.0.1 -all"' '_dmarc IN TXT "v=DMARC1; p=reject"' \
-	"$(grep -v '^;' keys/o1.rec)" "$(grep -v '^;' keys/o2.rec)" "$(grep -v '^;' keys/o3.rec)"
+	"$(grep -v '^;' keys/o1.rec)" "$(grep -v '^;' keys/o2.rec)" "$(grep -v '^;' keys/o3.rec)" \
+	"$(grep -v '^;' keys/a1.rec)"
 zone late.test '@ IN TXT "v=spf1 ip4:127.0.0.2 -all"' '_dmarc IN TXT "v=DMARC1; p=reject"'
 zone later.test '@ IN TXT "v=spf1 ip4:127.0.0.2 -all"' '_dmarc IN TXT "v=DMARC1; p=reject"'
 # The parent: the RFC 9989 tree walk asks _dmarc.test. too.
@@ -155,6 +157,8 @@ QuarantineMethod    hold
 OnTempError         tempfail
 SigningKey          out.test      out.test  o1  $W/keys/o1.key
 SigningKey          out.test      out.test  o2  $W/keys/o2.key
+ARCSealKey          out.test  a1  $W/keys/a1.key
+ARCSealRecipients   lists.inkan.test
 VerdictStore        $W/var/verdicts.db
 StatsFile           $W/var/stats.prom
 StatsInterval       1
@@ -179,7 +183,7 @@ u=$(ps -o user= -p "$milter_pid" | tr -d ' ')
 [ "$u" = nobody ]; tap $? "the milter runs as nobody after opening keys and socket" "user $u"
 
 # ---- Postfix ----
-pf_setup "$PF"
+PF_DOMAINS="inkan.test lists.inkan.test" pf_setup "$PF"
 pf_listen "$PF" "$SPORT" -o smtpd_milters=inet:127.0.0.1:$MPORT
 if ! out=$(pf_start "$PF" 2>&1); then
 	bail "Postfix starts on 127.0.0.1:$SPORT" "$out"
@@ -226,7 +230,7 @@ mkmsg() {	# mkmsg FILE FROM ID [EXTRA-HEADER-LINES]
 
 send() {	# send IP MAIL-FROM FILE [HELO]: swaks output in $W/last.swaks
 	swaks -s 127.0.0.1 -p "$SPORT" --local-interface "$1" --helo "${4:-mail.good.test}" \
-		-f "$2" -t bob@inkan.test --data "@$3" --timeout 60 > last.swaks 2>&1
+		-f "$2" -t "${RCPT:-bob@inkan.test}" --data "@$3" --timeout 60 > last.swaks 2>&1
 }
 
 ar_of() {	# ar_of MESSAGE-ID: our A-R value (unfolded) in the delivered copy
@@ -262,6 +266,25 @@ tap $r "bad: A-R dkim=fail (body hash), dmarc=pass through aligned SPF" "$ar"
 cli=$(cli_ar 127.0.0.2 mail.good.test alice@good.test msg/bad.eml)
 [ -n "$ar" ] && [ "$ar" = "$cli" ]; tap $? "bad: the milter's A-R equals inkan verify --json's" "milter: $ar
 cli:    $cli"
+
+# ---- 2b. forwarded to a list: ARC-sealed (RFC 8617 5.1) ----
+sed 's/good-1@/list-1@/' msg/good.eml > msg/list.eml
+"$inkan" dkim sign --domain good.test --selector s1 --key keys/s1.key msg/list.eml > msg/list.signed.eml
+RCPT=members@lists.inkan.test send 127.0.0.2 alice@good.test msg/list.signed.eml
+$py mbox.py "$INBOX" "<list-1@good.test>" 15 raw | sed '1{/^From /d}' > msg/list.delivered.eml
+hdrs=$($py mbox.py "$INBOX" "<list-1@good.test>")
+r=0
+[ "$(echo "$hdrs" | grep -c '^ARC-Seal: ')" = 1 ] || r=1
+echo "$hdrs" | grep -q '^ARC-Authentication-Results: i=1; mx.inkan.test; spf=pass .*dkim=pass .*dmarc=pass' || r=1
+echo "$hdrs" | grep -q '^ARC-Seal: .*cv=none' || r=1
+tap $r "mail for lists.inkan.test gets one ARC set, cv=none, our results in its AAR" "$hdrs"
+got=$("$inkan" verify --json --authserv-id next.hop.test --resolver "127.0.0.1@$DNS_PORT" --no-dnssec \
+	msg/list.delivered.eml | $py -c 'import json,sys; j=json.load(sys.stdin); print(j["arc"]["result"], j["arc"]["sets"][0]["seal_d"], j["arc"]["sets"][0]["seal_s"])')
+[ "$got" = "pass out.test a1" ]
+tap $? "the next hop validates our ARC chain: arc=pass (RFC 8617 5.2)" "$got"
+grep -q '^ARC-Seal:' msg/good.signed.eml; r1=$?
+$py mbox.py "$INBOX" "<good-1@good.test>" | grep -q '^ARC-Seal:'; r2=$?
+[ $r1 != 0 ] && [ $r2 != 0 ]; tap $? "mail for other recipients is not sealed"
 
 # ---- 3. spoofed From of a p=reject domain ----
 mkmsg msg/spoof.eml ceo@good.test spoof-1@good.test
