@@ -13,7 +13,7 @@ BUILD="build-essential pkg-config meson ninja-build
 TEST="clang libclang-rt-14-dev nsd ldnsutils iproute2 util-linux
   python3 python3-yaml python3-spf python3-dnspython libspf2-dev dnsperf
   python3-dkim python3-nacl python3-authres opendkim libopendkim-dev
-  opendmarc libopendmarc-dev nginx-light openssl"
+  opendmarc libopendmarc-dev nginx-light openssl postfix swaks libnet-ssleay-perl"
 
 want=$BUILD
 [ "${1:-build}" = test ] && want="$BUILD $TEST"
