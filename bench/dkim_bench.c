@@ -24,6 +24,11 @@
  * and every message signed by each signer is verified by the other; a
  * verdict other than pass is printed as a disagreement.
  *
+ * Also timed: libsodium's Ed25519 sign and verify of a 32-byte message
+ * (what an Ed25519 DKIM signature costs inkan, which uses libsodium),
+ * the Ed25519 operation rate of inkan's limit, where `openssl speed`
+ * gives OpenSSL's.
+ *
  * Options:
  *   --min-time S	each timed round lasts at least S seconds (default 1)
  *   --rounds N		rounds per measurement, the median is kept (3)
@@ -45,6 +50,7 @@
 #ifdef HAVE_OPENDKIM
 #include <opendkim/dkim.h>
 #endif
+#include <sodium.h>
 
 #include "inkan/arena.h"
 #include "inkan/dkim.h"
@@ -430,6 +436,55 @@ measure(const char *who, const char *what, int alg, int sz, op_fn fn, struct msg
 	fflush(stdout);
 }
 
+/* ---- libsodium's Ed25519, alone ---- */
+
+static unsigned char sod_pk[crypto_sign_ed25519_PUBLICKEYBYTES];
+static unsigned char sod_sk[crypto_sign_ed25519_SECRETKEYBYTES];
+static unsigned char sod_sig[crypto_sign_ed25519_BYTES], sod_msg[32];
+
+static void
+op_sodium_verify(int alg, const struct msg *m)
+{
+	(void)alg;
+	(void)m;
+	if (crypto_sign_ed25519_verify_detached(sod_sig, sod_msg, sizeof(sod_msg), sod_pk) != 0)
+		die("libsodium verify failed");
+}
+
+static void
+op_sodium_sign(int alg, const struct msg *m)
+{
+	(void)alg;
+	(void)m;
+	crypto_sign_ed25519_detached(sod_sig, NULL, sod_msg, sizeof(sod_msg), sod_sk);
+}
+
+/* Rounds of --count operations, as measure(), printed as
+ * "@ sodium.ed25519.WHAT rate". */
+static void
+measure_sodium(const char *what, op_fn fn)
+{
+	double r[64];
+	int nr = rounds < 64 ? rounds : 64;
+
+	for (int k = 0; k < nr; k++) {
+		double t0 = now(), t;
+		unsigned long n = 0;
+
+		do {
+			for (size_t i = 0; i < count; i++)
+				fn(ALG_ED, NULL);
+			n += count;
+		} while ((t = now() - t0) < min_time);
+		r[k] = (double)n / t;
+	}
+	qsort(r, (size_t)nr, sizeof(r[0]), cmp_double);
+	printf("%-12s %-6s %-8s %-5s %10.0f ops/s\n", "libsodium", what, "ed25519", "-",
+	    r[nr / 2]);
+	printf("@ sodium.ed25519.%s %.1f\n", what, r[nr / 2]);
+	fflush(stdout);
+}
+
 /* ---- setup ---- */
 
 static void
@@ -647,6 +702,15 @@ main(int argc, char **argv)
 			measure("libopendkim", "sign", alg, sz, op_od_sign, plain[sz]);
 #endif
 		}
+	if (only == NULL || strcmp(only, "inkan") == 0) {
+		if (sodium_init() < 0)
+			die("sodium_init");
+		crypto_sign_ed25519_keypair(sod_pk, sod_sk);
+		memset(sod_msg, 0x5a, sizeof(sod_msg));
+		op_sodium_sign(ALG_ED, NULL);
+		measure_sodium("verify", op_sodium_verify);
+		measure_sodium("sign", op_sodium_sign);
+	}
 	{
 		unsigned long h, mi;
 

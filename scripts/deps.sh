@@ -9,11 +9,11 @@ BUILD="build-essential pkg-config meson ninja-build
   libunbound-dev libldns-dev libidn2-dev libjansson-dev libssl-dev
   libcmocka-dev libyaml-dev libevent-dev
   libxml2-dev libsqlite3-dev zlib1g-dev libarchive-dev libgmime-3.0-dev
-  libpsl-dev publicsuffix libcurl4-openssl-dev"
+  libpsl-dev publicsuffix libcurl4-openssl-dev libsodium-dev libmilter-dev"
 TEST="clang libclang-rt-14-dev nsd ldnsutils iproute2 util-linux
   python3 python3-yaml python3-spf python3-dnspython libspf2-dev dnsperf
   python3-dkim python3-nacl python3-authres opendkim libopendkim-dev
-  opendmarc libopendmarc-dev nginx-light openssl"
+  opendmarc libopendmarc-dev nginx-light openssl postfix swaks libnet-ssleay-perl"
 
 want=$BUILD
 [ "${1:-build}" = test ] && want="$BUILD $TEST"

@@ -43,6 +43,9 @@ void inkan_buf_init(struct inkan_buf *b, size_t max);
 void inkan_buf_free(struct inkan_buf *b);
 /* Empty the buffer and clear its error, keeping the storage. */
 void inkan_buf_reset(struct inkan_buf *b);
+/* Make room for n more bytes without appending (so that a writer that
+ * knows its size grows the storage once).  Returns b->err. */
+int inkan_buf_reserve(struct inkan_buf *b, size_t n);
 /* Appenders return b->err (0 on success). */
 int inkan_buf_append(struct inkan_buf *b, const void *p, size_t n);
 int inkan_buf_puts(struct inkan_buf *b, const char *s);

@@ -338,4 +338,49 @@
 /* Largest BIMI record parsed (real ones are under 300 bytes). */
 #define INKAN_BIMI_MAX_RECORD		2048
 
+
+/* ---- inkan-milter: policy, signing table, verdict store, per-message
+ * budgets ---- */
+
+/* Text of an SMTP reply we write (policy.h), bytes.  RFC 5321
+ * §4.5.3.1.5 allows 512 per reply line including the codes; domain names
+ * and reasons fit in 200 with room for the MTA's own prefix. */
+#define INKAN_POLICY_MAX_TEXT		200
+/* Keys one signing table holds.  A host signs for a few hundred domains
+ * at most; the bound keeps a runaway table from exhausting memory. */
+#define INKAN_SIGNTABLE_MAX_KEYS	4096
+/* DKIM-Signature fields added to one message: RSA and Ed25519 for the
+ * From domain and perhaps a second domain.  More is a table mistake. */
+#define INKAN_SIGNTABLE_MAX_SIGS	8
+/* Verdicts waiting for the store.  At 1,000 messages a second that is
+ * ten seconds of a stalled disk before verdicts are dropped (and
+ * counted); each is about 1 KiB, so the queue stays near 10 MiB. */
+#define INKAN_VERDICT_QUEUE_MAX		10000
+/* Verdicts per transaction: one fsync per batch keeps the writer far
+ * ahead of the mail rate; larger batches only hold the lock longer. */
+#define INKAN_VERDICT_BATCH_MAX		500
+/* A partial batch is written at least this often, milliseconds, so a
+ * quiet server's verdicts reach the store within a second. */
+#define INKAN_VERDICT_FLUSH_MS		1000
+/* After a failed open or write, the store is tried again after this,
+ * milliseconds (not per message: a broken disk must not cost mail). */
+#define INKAN_VERDICT_RETRY_MS		10000
+/* Default DNS budget of one message in inkan-milter: queries.  SPF may
+ * make about 110 (10 terms, 10 MX or A lookups each, void lookups),
+ * DMARC up to INKAN_DMARC_MAX_QUERIES, DKIM one per signature; real mail
+ * needs 5-20.  A message past it gets temperror, never a hang. */
+#define INKAN_MILTER_MAX_DNS_QUERIES	300
+/* Default time budget of one message's DNS, milliseconds: Postfix's
+ * milter_content_timeout is 300 s, Sendmail's T:E 5 min; 30 s keeps a
+ * dead DNS server from holding an SMTP session anywhere near those. */
+#define INKAN_MILTER_MAX_TIME_MS	30000
+/* Default bytes of header a message may have before inkan-milter stops
+ * analysing it (and adds a note): Postfix's header_size_limit is
+ * 100 KiB per field; 1 MiB in all is INKAN_MSG_MAX_HEADER_BYTES. */
+#define INKAN_MILTER_MAX_HEADER_BYTES	INKAN_MSG_MAX_HEADER_BYTES
+/* Length of one line of the milter's configuration file, bytes. */
+#define INKAN_MILTER_MAX_CONF_LINE	4096
+/* Values of one list option (TrustedNetworks, ExemptDomains, ...). */
+#define INKAN_MILTER_MAX_LIST		1024
+
 #endif

@@ -84,6 +84,11 @@ bool inkan_msg_in_body(const struct inkan_msg_parser *p);
 /* Body bytes passed on so far. */
 uint64_t inkan_msg_body_len(const struct inkan_msg_parser *p);
 
+/* Feed buf[0..len) through a parser with o's callbacks in one go (the
+ * one-call form of every streaming session: made, fed, ended, freed).
+ * Returns 0, INKAN_ENOMEM, or what inkan_msg_feed / inkan_msg_end give. */
+int inkan_msg_feed_all(const struct inkan_msg_opts *o, const char *buf, size_t len);
+
 /* A whole message, parsed. */
 struct inkan_msg {
 	struct inkan_msg_field *fields;

@@ -523,7 +523,6 @@ inkan_arc_seal_message(struct inkan_arena *a, struct inkan_dkim_key *key,
     const char *msg, size_t len, const char **fields, const char **why)
 {
 	struct inkan_arc_seal *s;
-	struct inkan_msg_parser *p;
 	int r;
 
 	*fields = NULL;
@@ -533,16 +532,9 @@ inkan_arc_seal_message(struct inkan_arena *a, struct inkan_dkim_key *key,
 		return r;
 	struct inkan_msg_opts mo = { .on_field = on_field, .on_body = on_body, .arg = s };
 
-	if ((r = inkan_msg_parser_new(&mo, &p)) != 0) {
-		inkan_arc_seal_free(s);
-		return r;
-	}
-	r = inkan_msg_feed(p, msg, len);
-	if (r == 0)
-		r = inkan_msg_end(p);
+	r = inkan_msg_feed_all(&mo, msg, len);
 	if (r == 0)
 		r = inkan_arc_seal_end(s, cv, authres, fields, why);
-	inkan_msg_parser_free(p);
 	inkan_arc_seal_free(s);
 	return r;
 }

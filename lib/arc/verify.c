@@ -601,7 +601,6 @@ inkan_arc_verify_message(struct inkan_resolver *r, struct inkan_arena *a,
     struct inkan_arc_results *out)
 {
 	struct inkan_arc_verify *v;
-	struct inkan_msg_parser *p;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -612,14 +611,9 @@ inkan_arc_verify_message(struct inkan_resolver *r, struct inkan_arena *a,
 		.arg = v,
 	};
 
-	if ((rc = inkan_msg_parser_new(&mo, &p)) != 0)
-		return rc;
-	rc = inkan_msg_feed(p, msg, len);
-	if (rc == 0)
-		rc = inkan_msg_end(p);
+	rc = inkan_msg_feed_all(&mo, msg, len);
 	if (rc == 0)
 		rc = inkan_arc_verify_end(v, out);
-	inkan_msg_parser_free(p);
 	inkan_arc_verify_free(v);
 	return rc;
 }

@@ -112,6 +112,12 @@ reserve(struct inkan_buf *b, size_t n)
 }
 
 int
+inkan_buf_reserve(struct inkan_buf *b, size_t n)
+{
+	return reserve(b, n);
+}
+
+int
 inkan_buf_append(struct inkan_buf *b, const void *p, size_t n)
 {
 	if (reserve(b, n) != 0)

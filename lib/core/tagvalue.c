@@ -18,6 +18,7 @@
 #include "inkan/error.h"
 #include "inkan/limits.h"
 #include "inkan/tagvalue.h"
+#include "bytescan.h"
 
 struct cur {
 	const char *s;
@@ -120,6 +121,14 @@ inkan_tv_parse(struct inkan_arena *a, const char *s, size_t len, unsigned flags,
 		start = c.i;
 		size_t end = c.i;
 		while (c.i < c.len && c.s[c.i] != ';') {
+			/* a run of VALCHAR (and octets above 0x7E): most of
+			 * a value, b= and p= in one go */
+			size_t j = c.i + inkan__span_text(c.s + c.i, c.len - c.i, ';', 0x7f);
+
+			if (j > c.i) {
+				c.i = end = j;
+				continue;
+			}
 			unsigned char ch = (unsigned char)c.s[c.i];
 
 			if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
@@ -165,7 +174,8 @@ inkan_tv_get(const struct inkan_taglist *l, const char *name)
 	size_t nl = strlen(name);
 
 	for (size_t i = 0; i < l->n; i++)
-		if (l->tags[i].name.len == nl && memcmp(l->tags[i].name.p, name, nl) == 0)
+		if (l->tags[i].name.len == nl && l->tags[i].name.p[0] == name[0] &&
+		    memcmp(l->tags[i].name.p, name, nl) == 0)
 			return &l->tags[i];
 	return NULL;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "inkan/arena.h"
+#include "../core/bytescan.h"
 #include "dkim_int.h"
 
 static const char alphabet[] =
@@ -45,6 +46,26 @@ inkan__b64_decode(struct inkan_arena *a, const char *s, size_t n, size_t *outlen
 	if (o == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
+		/* four plain characters at a group boundary: the usual case */
+		while (nch % 4 == 0 && npad == 0 && i + 4 <= n) {
+			unsigned a0 = b64tab[(unsigned char)s[i]] - 1u;
+			unsigned a1 = b64tab[(unsigned char)s[i + 1]] - 1u;
+			unsigned a2 = b64tab[(unsigned char)s[i + 2]] - 1u;
+			unsigned a3 = b64tab[(unsigned char)s[i + 3]] - 1u;
+
+			/* each is 0..63 for a base64 character, else larger */
+			if ((a0 | a1 | a2 | a3) > 63)
+				break;
+			uint32_t v = a0 << 18 | a1 << 12 | a2 << 6 | a3;
+
+			o[k++] = (uint8_t)(v >> 16);
+			o[k++] = (uint8_t)(v >> 8);
+			o[k++] = (uint8_t)v;
+			nch += 4;
+			i += 4;
+		}
+		if (i == n)
+			break;
 		unsigned v = b64tab[(unsigned char)s[i]];
 
 		if (v == 65)
@@ -136,9 +157,16 @@ inkan__strip_fws(struct inkan_arena *a, const char *s, size_t n)
 
 	if (o == NULL)
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (!is_fws(s[i]))
-			o[k++] = s[i];
+	for (size_t i = 0; i < n;) {
+		/* runs of bytes above SP (never FWS) are copied whole */
+		size_t j = i + inkan__span_text(s + i, n - i, ' ', ' ');
+
+		memcpy(o + k, s + i, j - i);
+		k += j - i;
+		if (j < n && !is_fws(s[j]))
+			o[k++] = s[j];
+		i = j + 1;
+	}
 	o[k] = '\0';
 	return o;
 }

@@ -21,7 +21,11 @@ char *inkan__b64_encode(struct inkan_arena *a, const uint8_t *p, size_t n);
 /* s[0..n) without SP, HTAB, CR, LF, NUL-terminated in a. */
 char *inkan__strip_fws(struct inkan_arena *a, const char *s, size_t n);
 
-/* A streaming body canonicalizer feeding one digest, with l= applied. */
+/* A streaming body canonicalizer feeding one digest, with l= applied
+ * (canon.c explains how).  Canonical bytes are batched into out[] and
+ * given to the digest INKAN__BODYC_BATCH bytes at a time; out[] has room
+ * for 64 bytes of vector stores past that. */
+#define INKAN__BODYC_BATCH 8192
 struct inkan__bodyc {
 	enum inkan_dkim_canon canon;
 	EVP_MD_CTX *md;
@@ -32,10 +36,9 @@ struct inkan__bodyc {
 	bool cr;		/* a CR seen, waiting for its LF */
 	bool wsp;		/* relaxed: WSP withheld */
 	bool any;		/* any content emitted */
-	bool line_content;	/* current line has content */
 	struct inkan_buf *capture;	/* instead of md, for inkan_dkim_canon_body */
 	size_t olen;
-	char out[4096];
+	char out[INKAN__BODYC_BATCH + 64];
 };
 
 /* md is owned by the caller (initialised with the hash already). */
@@ -92,6 +95,12 @@ const EVP_MD *inkan__sha1(void);
 bool inkan__keyrec_hash_ok(const struct inkan_dkim_keyrec *k, const char *hash);
 bool inkan__keyrec_service_ok(const struct inkan_dkim_keyrec *k);
 EVP_PKEY *inkan__key_pkey(const struct inkan_dkim_key *k);
+/* Ed25519 (pure, RFC 8032) with libsodium: sign m with an Ed25519 key
+ * (0 or INKAN_E*), verify a signature with a public key. */
+int inkan__ed25519_sign(const struct inkan_dkim_key *k, const uint8_t *m, size_t mlen,
+    uint8_t sig[64]);
+bool inkan__ed25519_verify(EVP_PKEY *pk, const uint8_t *sig, size_t siglen, const uint8_t *m,
+    size_t mlen);
 
 /* One header field as the signer and the verifier keep it: bare LF made
  * CRLF, without the final CRLF, NUL-terminated, with its name (trailing

@@ -6,6 +6,11 @@
  * the verification itself (a DER parse and RSA_check-style setup); a
  * verifier sees the same few keys over and over.  It is keyed by the p=
  * text, not the DNS name, so a rotated key is never served stale.
+ *
+ * Keys are read and written with OpenSSL, but the Ed25519 operations
+ * themselves are libsodium's: on the machines we measured it signs and
+ * verifies more than twice as fast as OpenSSL 3.0 (bench/RESULTS.md), and
+ * Ed25519 is deterministic, so the signatures are the same bytes.
  */
 #include <sys/stat.h>
 
@@ -20,6 +25,7 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sodium.h>
 
 #include "inkan/arena.h"
 #include "inkan/error.h"
@@ -205,6 +211,31 @@ inkan__sha1(void)
 	return md_sha1 ? md_sha1 : EVP_sha1();
 }
 
+/* libsodium wants sodium_init() once before use (it picks its
+ * implementations); it is idempotent, but takes a lock. */
+static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
+static bool sodium_ok;
+
+static void
+init_sodium(void)
+{
+	sodium_ok = sodium_init() >= 0;
+}
+
+bool
+inkan__ed25519_verify(EVP_PKEY *pk, const uint8_t *sig, size_t siglen, const uint8_t *m,
+    size_t mlen)
+{
+	unsigned char raw[crypto_sign_ed25519_PUBLICKEYBYTES];
+	size_t rawlen = sizeof(raw);
+
+	pthread_once(&sodium_once, init_sodium);
+	if (!sodium_ok || siglen != crypto_sign_ed25519_BYTES ||
+	    EVP_PKEY_get_raw_public_key(pk, raw, &rawlen) != 1 || rawlen != sizeof(raw))
+		return false;
+	return crypto_sign_ed25519_verify_detached(sig, m, mlen, raw) == 0;
+}
+
 /* ---- key cache: a chained hash table with an LRU list ---- */
 
 struct kc_entry {
@@ -269,20 +300,26 @@ inkan_dkim_keycache_stats(const struct inkan_dkim_keycache *c, unsigned long *hi
 	*misses = c ? c->misses : 0;
 }
 
+/* The hash of k (case-insensitive) and p; p= is a few hundred bytes, so
+ * it goes in eight at a time. */
 static uint64_t
-fnv(const char *k, const char *p, size_t *keylen)
+key_hash(const char *k, const char *p, size_t *keylen)
 {
-	uint64_t h = 14695981039346656037ull;
-	size_t n = 0;
+	const uint64_t m = 0x9e3779b97f4a7c15ull;
+	uint64_t h = 14695981039346656037ull, w;
+	size_t n = 0, pl = strlen(p), i = 0;
 
 	for (; *k; k++, n++)
 		h = (h ^ (unsigned char)(*k | 0x20)) * 1099511628211ull;
-	h = (h ^ 0) * 1099511628211ull;
-	n++;
-	for (; *p; p++, n++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	*keylen = n;
-	return h;
+	for (; i + 8 <= pl; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * m;
+		h ^= h >> 29;
+	}
+	for (; i < pl; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+	*keylen = n + 1 + pl;
+	return h ^ (h >> 32);
 }
 
 static void
@@ -325,7 +362,7 @@ inkan__keycache_get(struct inkan_dkim_keycache *c, const char *k, const char *pt
     EVP_PKEY_CTX ***vctx)
 {
 	size_t keylen;
-	uint64_t h = fnv(k, ptext, &keylen);
+	uint64_t h = key_hash(k, ptext, &keylen);
 
 	for (struct kc_entry *e = c->tab[h & (c->nbuckets - 1)]; e != NULL; e = e->next) {
 		if (entry_is(e, h, k, ptext, keylen)) {
@@ -345,7 +382,7 @@ inkan__keycache_put(struct inkan_dkim_keycache *c, const char *k, const char *pt
     EVP_PKEY *pk, EVP_PKEY_CTX ***vctx)
 {
 	size_t keylen, kl = strlen(k);
-	uint64_t h = fnv(k, ptext, &keylen);
+	uint64_t h = key_hash(k, ptext, &keylen);
 	struct kc_entry *e = calloc(1, sizeof(*e));
 
 	if (e == NULL || (e->key = malloc(keylen + 1)) == NULL) {
@@ -384,6 +421,8 @@ inkan__keycache_put(struct inkan_dkim_keycache *c, const char *k, const char *pt
 struct inkan_dkim_key {
 	EVP_PKEY *pk;
 	bool ed25519;
+	/* Ed25519: libsodium's secret key (seed, then public key) */
+	uint8_t ed_sk[crypto_sign_ed25519_SECRETKEYBYTES];
 };
 
 static int
@@ -404,6 +443,23 @@ wrap(EVP_PKEY *pk, struct inkan_dkim_key **out, const char **why)
 	}
 	k->pk = pk;
 	k->ed25519 = id == EVP_PKEY_ED25519;
+	if (k->ed25519) {
+		unsigned char seed[crypto_sign_ed25519_SEEDBYTES];
+		unsigned char pub[crypto_sign_ed25519_PUBLICKEYBYTES];
+		size_t sl = sizeof(seed);
+		int r;
+
+		pthread_once(&sodium_once, init_sodium);
+		r = sodium_ok && EVP_PKEY_get_raw_private_key(pk, seed, &sl) == 1 &&
+		    sl == sizeof(seed) && crypto_sign_ed25519_seed_keypair(pub, k->ed_sk, seed) == 0;
+		sodium_memzero(seed, sizeof(seed));
+		if (!r) {
+			inkan_dkim_key_free(k);
+			if (why != NULL)
+				*why = "cannot use the Ed25519 private key";
+			return INKAN_EUNSUPPORTED;
+		}
+	}
 	*out = k;
 	return 0;
 }
@@ -525,6 +581,7 @@ inkan_dkim_key_free(struct inkan_dkim_key *k)
 	if (k == NULL)
 		return;
 	EVP_PKEY_free(k->pk);
+	sodium_memzero(k->ed_sk, sizeof(k->ed_sk));
 	free(k);
 }
 
@@ -544,6 +601,16 @@ EVP_PKEY *
 inkan__key_pkey(const struct inkan_dkim_key *k)
 {
 	return k->pk;
+}
+
+int
+inkan__ed25519_sign(const struct inkan_dkim_key *k, const uint8_t *m, size_t mlen,
+    uint8_t sig[64])
+{
+	if (!k->ed25519)
+		return INKAN_EINVAL;
+	/* wrap() made ed_sk, so sodium_init() has run */
+	return crypto_sign_ed25519_detached(sig, NULL, m, mlen, k->ed_sk) == 0 ? 0 : INKAN_ENOMEM;
 }
 
 char *

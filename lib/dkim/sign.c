@@ -42,8 +42,8 @@ struct inkan_dkim_sign {
 	struct inkan__dkim_field *f;
 	size_t nf, capf;
 	EVP_MD_CTX *md;
-	struct inkan__bodyc bc;
 	bool body_started;
+	struct inkan__bodyc bc;		/* last: its batch buffer is not zeroed */
 };
 
 int
@@ -76,8 +76,9 @@ inkan_dkim_sign_new(struct inkan_arena *a, struct inkan_dkim_key *const *keys, s
 		    (il > dl && at[il - dl] != '.'))
 			return INKAN_EINVAL;
 	}
-	if ((s = inkan_arena_zalloc(a, sizeof(*s))) == NULL)
+	if ((s = inkan_arena_alloc(a, sizeof(*s))) == NULL)
 		return INKAN_ENOMEM;
+	memset(s, 0, offsetof(struct inkan_dkim_sign, bc));	/* bc: bodyc_init */
 	s->a = a;
 	s->keys = keys;
 	s->nkeys = nkeys;
@@ -141,6 +142,21 @@ count_fields(const struct inkan__dkim_field *f, size_t nf, const char *name)
 		if (inkan_slice_caseeq_cstr(f[i].name, name))
 			n++;
 	return n;
+}
+
+/* x, y and z one after the other, in the arena (NULL on ENOMEM). */
+static char *
+cat3(struct inkan_arena *a, const char *x, const char *y, const char *z)
+{
+	size_t xl = strlen(x), yl = strlen(y), zl = strlen(z);
+	char *o = inkan_arena_alloc(a, xl + yl + zl + 1);
+
+	if (o != NULL) {
+		memcpy(o, x, xl);
+		memcpy(o + xl, y, yl);
+		memcpy(o + xl + yl, z, zl + 1);
+	}
+	return o;
 }
 
 static int
@@ -229,24 +245,24 @@ inkan__dkim_sign_data(struct inkan_dkim_key *k, const struct inkan_buf *data,
     struct inkan_arena *a, uint8_t **sig, size_t *siglen)
 {
 	EVP_PKEY *pk = inkan__key_pkey(k);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char d[32];
+	EVP_MD_CTX *ctx;
 	const unsigned char *in = (const unsigned char *)data->p;
 	size_t inlen = data->len, n = 0;
-	const EVP_MD *md = inkan__sha256();
 	int r = INKAN_ENOMEM;
 
-	if (ctx == NULL)
-		return INKAN_ENOMEM;
 	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519) {
 		/* RFC 8463 §3: Ed25519 signs the SHA-256 of the data */
-		if (EVP_Digest(in, inlen, d, NULL, inkan__sha256(), NULL) != 1)
-			goto out;
-		in = d;
-		inlen = sizeof(d);
-		md = NULL;
+		unsigned char d[32];
+
+		if (EVP_Digest(in, inlen, d, NULL, inkan__sha256(), NULL) != 1 ||
+		    (*sig = inkan_arena_alloc(a, 64)) == NULL)
+			return INKAN_ENOMEM;
+		*siglen = 64;
+		return inkan__ed25519_sign(k, d, sizeof(d), *sig);
 	}
-	if (EVP_DigestSignInit(ctx, NULL, md, NULL, pk) != 1 ||
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return INKAN_ENOMEM;
+	if (EVP_DigestSignInit(ctx, NULL, inkan__sha256(), NULL, pk) != 1 ||
 	    EVP_DigestSign(ctx, NULL, &n, in, inlen) != 1)
 		goto out;
 	if ((*sig = inkan_arena_alloc(a, n)) == NULL)
@@ -287,12 +303,6 @@ piece(struct folder *f, const char *s, bool space)
 	}
 	inkan_buf_append(f->b, s, n);
 	f->col += n;
-}
-
-static const char *
-canon_name(enum inkan_dkim_canon c)
-{
-	return c == INKAN_DKIM_RELAXED ? "relaxed" : "simple";
 }
 
 /* Append b64 after "b=", broken into lines. */
@@ -370,12 +380,14 @@ sign_one(struct inkan_dkim_sign *s, size_t ki, const char *bh, struct inkan_buf 
 		f.col = fld.len;
 		piece(&f, "v=1;", true);
 		piece(&f, ed ? "a=ed25519-sha256;" : "a=rsa-sha256;", true);
-		piece(&f, inkan_arena_printf(s->a, "c=%s/%s;", canon_name(s->o.hdr_canon),
-		    canon_name(s->o.body_canon)), true);
-		piece(&f, inkan_arena_printf(s->a, "d=%s;", s->o.domain), true);
-		piece(&f, inkan_arena_printf(s->a, "s=%s;", sel), true);
+		piece(&f, s->o.hdr_canon == INKAN_DKIM_RELAXED ? (s->o.body_canon ==
+		    INKAN_DKIM_RELAXED ? "c=relaxed/relaxed;" : "c=relaxed/simple;") :
+		    (s->o.body_canon == INKAN_DKIM_RELAXED ? "c=simple/relaxed;" :
+		    "c=simple/simple;"), true);
+		piece(&f, cat3(s->a, "d=", s->o.domain, ";"), true);
+		piece(&f, cat3(s->a, "s=", sel, ";"), true);
 		if (s->o.identity != NULL)
-			piece(&f, inkan_arena_printf(s->a, "i=%s;", s->o.identity), true);
+			piece(&f, cat3(s->a, "i=", s->o.identity, ";"), true);
 		if (s->o.timestamp >= 0) {
 			int64_t t = s->o.timestamp ? s->o.timestamp : (int64_t)time(NULL);
 
@@ -391,9 +403,9 @@ sign_one(struct inkan_dkim_sign *s, size_t ki, const char *bh, struct inkan_buf 
 			piece(&f, tmp, true);
 		}
 		for (size_t i = 0; i < nh; i++)
-			piece(&f, inkan_arena_printf(s->a, "%s%s%s", i == 0 ? "h=" : "", h[i],
-			    i + 1 < nh ? ":" : ";"), i == 0);
-		piece(&f, inkan_arena_printf(s->a, "bh=%s;", bh), true);
+			piece(&f, cat3(s->a, i == 0 ? "h=" : "", h[i], i + 1 < nh ? ":" : ";"),
+			    i == 0);
+		piece(&f, cat3(s->a, "bh=", bh, ";"), true);
 		piece(&f, "b=", true);
 	}
 	if (fld.err) {
@@ -488,7 +500,6 @@ inkan_dkim_sign_message(struct inkan_arena *a, struct inkan_dkim_key *const *key
     const char **fields, const char **why)
 {
 	struct inkan_dkim_sign *s;
-	struct inkan_msg_parser *p;
 	int r;
 
 	*fields = NULL;
@@ -498,16 +509,9 @@ inkan_dkim_sign_message(struct inkan_arena *a, struct inkan_dkim_key *const *key
 		return r;
 	struct inkan_msg_opts mo = { .on_field = on_field, .on_body = on_body, .arg = s };
 
-	if ((r = inkan_msg_parser_new(&mo, &p)) != 0) {
-		inkan_dkim_sign_free(s);
-		return r;
-	}
-	r = inkan_msg_feed(p, msg, len);
-	if (r == 0)
-		r = inkan_msg_end(p);
+	r = inkan_msg_feed_all(&mo, msg, len);
 	if (r == 0)
 		r = inkan_dkim_sign_end(s, fields, why);
-	inkan_msg_parser_free(p);
 	inkan_dkim_sign_free(s);
 	return r;
 }

@@ -94,8 +94,6 @@ inkan_dkim_verify_free(struct inkan_dkim_verify *v)
 	for (size_t i = 0; i < v->nsigs; i++) {
 		EVP_MD_CTX_free(v->sigs[i].bmd);
 		v->sigs[i].bmd = NULL;
-		free(v->sigs[i].bc);
-		v->sigs[i].bc = NULL;
 	}
 	free(v->f);
 	v->f = NULL;
@@ -147,6 +145,12 @@ inkan__dkim_field_borrow(struct inkan__dkim_field **fp, size_t *n, size_t *cap,
 	}
 	(*fp)[(*n)++] = (struct inkan__dkim_field){ f->raw.p, k, f->name };
 	return 0;
+}
+
+static bool
+is_sig_field(const struct inkan__dkim_field *f)
+{
+	return f->name.len == 14 && strncasecmp(f->name.p, "DKIM-Signature", 14) == 0;
 }
 
 static void
@@ -315,20 +319,30 @@ inkan__dkim_header_input(const struct inkan__dkim_field *f, size_t nf, const cha
     size_t nh, enum inkan_dkim_canon c, struct inkan_buf *b)
 {
 	/* per field: already used by an earlier h= name */
-	bool *used = calloc(nf ? nf : 1, sizeof(bool));
+	bool used_small[64] = { false };
+	bool *used = nf <= 64 ? used_small : calloc(nf, sizeof(bool));
+	size_t room = 0;
 
 	if (used == NULL)
 		return INKAN_ENOMEM;
+	/* the input is at most every field once, each with its CRLF */
+	for (size_t j = 0; j < nf; j++)
+		room += f[j].len + 2;
+	inkan_buf_reserve(b, room);
 	for (size_t k = 0; k < nh; k++) {
+		size_t hl = strlen(h[k]);
+
 		for (size_t j = nf; j-- > 0;) {
-			if (used[j] || !inkan_slice_caseeq_cstr(f[j].name, h[k]))
+			if (used[j] || f[j].name.len != hl ||
+			    strncasecmp(f[j].name.p, h[k], hl) != 0)
 				continue;
 			used[j] = true;
 			inkan__canon_header(c, f[j].raw, f[j].len, false, b);
 			break;
 		}
 	}
-	free(used);
+	if (used != used_small)
+		free(used);
 	return b->err;
 }
 
@@ -350,6 +364,7 @@ inkan__dkim_self_input(enum inkan_dkim_canon c, const char *raw, size_t len,
 	struct inkan_buf tmp;
 
 	inkan_buf_init(&tmp, 0);
+	inkan_buf_reserve(&tmp, len);
 	inkan_buf_append(&tmp, raw, (size_t)(val - raw) + bs);
 	inkan_buf_append(&tmp, val + be, vlen - be);
 	if (tmp.err == 0)
@@ -405,24 +420,21 @@ inkan__dkim_verify_data(EVP_PKEY *pk, EVP_PKEY_CTX **slot, int alg, const uint8_
 	EVP_MD_CTX *ctx;
 	bool ok = false;
 
-	if (slot != NULL && alg == INKAN_DKIM_ALG_RSA_SHA256)
+	if (slot != NULL && alg == INKAN_DKIM_ALG_RSA_SHA256) {
 		ok = verify_rsa_cached(pk, slot, sig, siglen, b);
-	else if ((ctx = EVP_MD_CTX_new()) != NULL) {
-		if (alg == INKAN_DKIM_ALG_ED25519_SHA256) {
-			/* RFC 8463 §3: Ed25519 (pure) over the SHA-256 of the data */
-			unsigned char d[32];
+	} else if (alg == INKAN_DKIM_ALG_ED25519_SHA256) {
+		/* RFC 8463 §3: Ed25519 (pure) over the SHA-256 of the data */
+		unsigned char d[32];
 
-			if (EVP_Digest(b->p, b->len, d, NULL, inkan__sha256(), NULL) == 1 &&
-			    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1)
-				ok = EVP_DigestVerify(ctx, sig, siglen, d, sizeof(d)) == 1;
-		} else {
-			const EVP_MD *md = alg == INKAN_DKIM_ALG_RSA_SHA1 ? inkan__sha1() :
-			    inkan__sha256();
+		ok = EVP_Digest(b->p, b->len, d, NULL, inkan__sha256(), NULL) == 1 &&
+		    inkan__ed25519_verify(pk, sig, siglen, d, sizeof(d));
+	} else if ((ctx = EVP_MD_CTX_new()) != NULL) {
+		const EVP_MD *md = alg == INKAN_DKIM_ALG_RSA_SHA1 ? inkan__sha1() :
+		    inkan__sha256();
 
-			if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, pk) == 1)
-				ok = EVP_DigestVerify(ctx, sig, siglen,
-				    (const unsigned char *)b->p, b->len) == 1;
-		}
+		if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, pk) == 1)
+			ok = EVP_DigestVerify(ctx, sig, siglen,
+			    (const unsigned char *)b->p, b->len) == 1;
 		EVP_MD_CTX_free(ctx);
 	}
 	/* a failed verification leaves errors on OpenSSL's per-thread
@@ -516,7 +528,7 @@ check_sig(struct inkan_dkim_verify *v, struct vsig *s, size_t self)
 		return;
 	}
 	s->bmd = EVP_MD_CTX_new();
-	s->bc = malloc(sizeof(*s->bc));
+	s->bc = inkan_arena_alloc(v->a, sizeof(*s->bc));
 	if (s->bmd == NULL || s->bc == NULL || EVP_DigestInit_ex(s->bmd,
 	    sig->alg == INKAN_DKIM_ALG_RSA_SHA1 ? inkan__sha1() : inkan__sha256(), NULL) != 1) {
 		v->err = INKAN_ENOMEM;
@@ -536,7 +548,7 @@ inkan_dkim_verify_header_end(struct inkan_dkim_verify *v)
 		return v->err;
 	v->header_done = true;
 	for (size_t i = 0; i < v->nf; i++)
-		if (inkan_slice_caseeq_cstr(v->f[i].name, "DKIM-Signature"))
+		if (is_sig_field(&v->f[i]))
 			n++;
 	if (n == 0)
 		return 0;
@@ -546,7 +558,7 @@ inkan_dkim_verify_header_end(struct inkan_dkim_verify *v)
 	if (v->sigs == NULL || res == NULL)
 		return v->err = INKAN_ENOMEM;
 	for (size_t i = 0; i < v->nf; i++) {
-		if (!inkan_slice_caseeq_cstr(v->f[i].name, "DKIM-Signature"))
+		if (!is_sig_field(&v->f[i]))
 			continue;
 		struct vsig *s = &v->sigs[k];
 
@@ -653,7 +665,6 @@ inkan_dkim_verify_message(struct inkan_resolver *r, struct inkan_arena *a,
     struct inkan_dkim_results *out)
 {
 	struct inkan_dkim_verify *v;
-	struct inkan_msg_parser *p;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -664,14 +675,9 @@ inkan_dkim_verify_message(struct inkan_resolver *r, struct inkan_arena *a,
 		.arg = v,
 	};
 
-	if ((rc = inkan_msg_parser_new(&mo, &p)) != 0)
-		return rc;
-	rc = inkan_msg_feed(p, msg, len);
-	if (rc == 0)
-		rc = inkan_msg_end(p);
+	rc = inkan_msg_feed_all(&mo, msg, len);
 	if (rc == 0)
 		rc = inkan_dkim_verify_end(v, out);
-	inkan_msg_parser_free(p);
 	inkan_dkim_verify_free(v);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "inkan/error.h"
 #include "inkan/limits.h"
 #include "inkan/msg.h"
+#include "../core/bytescan.h"
 
 struct inkan_msg_parser {
 	struct inkan_msg_opts o;
@@ -85,14 +86,16 @@ unfold(struct inkan_arena *a, const char *v, size_t n)
 
 	if (o == NULL)
 		return (struct inkan_slice){ NULL, 0 };
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] == '\r' && i + 1 < n && v[i + 1] == '\n') {
-			i++;
-			continue;
-		}
-		if (v[i] == '\n')
-			continue;
-		o[k++] = v[i];
+	/* the pieces between line breaks (CRLF, or a bare LF) */
+	for (size_t i = 0; i < n;) {
+		const char *lf = memchr(v + i, '\n', n - i);
+		size_t j = lf ? (size_t)(lf - v) : n, e = j;
+
+		if (lf != NULL && e > i && v[e - 1] == '\r')
+			e--;
+		memcpy(o + k, v + i, e - i);
+		k += e - i;
+		i = j + 1;
 	}
 	size_t s = 0;
 
@@ -188,43 +191,126 @@ emit_body(struct inkan_msg_parser *p, const char *s, size_t n)
 	return 0;
 }
 
+/* Scanning for a bare LF (an LF not after a CR) in s[i..n), i >= 1: the
+ * vector loops return an index up to which there is none (the bare LF
+ * itself, or where fewer than a vector's bytes remain). */
+#ifdef INKAN_HAVE_SSE2
+static size_t
+bare_lf_sse2(const char *s, size_t i, size_t n)
+{
+	const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i pv = _mm_loadu_si128((const __m128i *)(const void *)(s + i - 1));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(_mm_cmpeq_epi8(pv, cr),
+		    _mm_cmpeq_epi8(v, lf)));
+
+		if (m != 0)
+			return i + (unsigned)__builtin_ctz(m);
+	}
+	return i;
+}
+#else
+static size_t
+bare_lf_swar(const char *s, size_t i, size_t n)
+{
+	for (; i + 8 <= n; i += 8) {
+		uint64_t m = inkan__swar_eq(inkan__swar_load(s + i), '\n') &
+		    ~inkan__swar_eq(inkan__swar_load(s + i - 1), '\r');
+
+		if (m != 0)
+			return i + inkan__swar_first(m);
+	}
+	return i;
+}
+#endif
+
+#ifdef INKAN_HAVE_AVX2
+/* 64 bytes a round: mail has no bare LF, so one test for two vectors. */
+__attribute__((target("avx2"))) static size_t
+bare_lf_avx2(const char *s, size_t i, size_t n)
+{
+	const __m256i lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
+
+	for (; i + 64 <= n; i += 64) {
+		__m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256(
+		    (const __m256i *)(const void *)(s + i - 1)), cr), _mm256_cmpeq_epi8(
+		    _mm256_loadu_si256((const __m256i *)(const void *)(s + i)), lf));
+		__m256i b = _mm256_andnot_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256(
+		    (const __m256i *)(const void *)(s + i + 31)), cr), _mm256_cmpeq_epi8(
+		    _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 32)), lf));
+
+		if (!_mm256_testz_si256(_mm256_or_si256(a, b), _mm256_or_si256(a, b))) {
+			unsigned ma = (unsigned)_mm256_movemask_epi8(a);
+
+			if (ma != 0)
+				return i + (unsigned)__builtin_ctz(ma);
+			return i + 32 + (unsigned)__builtin_ctz((unsigned)_mm256_movemask_epi8(b));
+		}
+	}
+	return i;
+}
+#endif
+
+/* The index of the first bare LF in s[0..n), or n; prev_cr says whether
+ * the byte before s[0] was a CR.  Mail on the wire has none, so this is
+ * a scan of the whole body, a vector at a time. */
+static size_t
+find_bare_lf(const char *s, size_t n, bool prev_cr)
+{
+	size_t i = 1;
+
+	if (n == 0)
+		return 0;
+	if (s[0] == '\n' && !prev_cr)
+		return 0;
+#ifdef INKAN_HAVE_AVX2
+	if (inkan__cpu_avx2())
+		i = bare_lf_avx2(s, i, n);
+#endif
+#ifdef INKAN_HAVE_SSE2
+	i = bare_lf_sse2(s, i, n);
+#else
+	i = bare_lf_swar(s, i, n);
+#endif
+	for (; i < n; i++)
+		if (s[i] == '\n' && s[i - 1] != '\r')
+			return i;
+	return n;
+}
+
 /* Body bytes: everything up to a bare LF goes out in one piece; a bare
  * LF goes out as CRLF. */
 static int
 feed_body(struct inkan_msg_parser *p, const char *s, size_t n)
 {
 	static const char crlf[2] = { '\r', '\n' };
-	size_t start = 0, i = 0;
+	size_t start = 0;
 	int r;
 
-	while (i < n) {
-		const char *lf = memchr(s + i, '\n', n - i);
+	while (start < n) {
+		size_t j = start + find_bare_lf(s + start, n - start,
+		    start > 0 ? s[start - 1] == '\r' : p->body_cr);
 
-		if (lf == NULL)
-			break;
-		size_t j = (size_t)(lf - s);
-		bool had_cr = j > 0 ? s[j - 1] == '\r' : p->body_cr;
-
-		i = j + 1;
-		if (had_cr)
-			continue;
-		if ((r = emit_body(p, s + start, j - start)) != 0 ||
-		    (r = emit_body(p, crlf, 2)) != 0)
+		if ((r = emit_body(p, s + start, j - start)) != 0)
 			return r;
-		start = i;
+		if (j == n)
+			break;
+		if ((r = emit_body(p, crlf, 2)) != 0)
+			return r;
+		start = j + 1;
 	}
-	if ((r = emit_body(p, s + start, n - start)) != 0)
-		return r;
-	p->body_cr = n > 0 && s[n - 1] == '\r';
+	if (n > 0)
+		p->body_cr = s[n - 1] == '\r';
 	return 0;
 }
 
-/* One complete header line in p->line, ending in CRLF. */
+/* One complete header line l[0..n), ending in CRLF (in p->line, or in the
+ * caller's chunk). */
 static int
-header_line(struct inkan_msg_parser *p)
+header_line(struct inkan_msg_parser *p, const char *l, size_t n)
 {
-	const char *l = p->line.p;
-	size_t n = p->line.len;
 	int r;
 
 	p->hdr_bytes += n;
@@ -240,15 +326,11 @@ header_line(struct inkan_msg_parser *p)
 
 		while (k < n && is_wsp(l[k]))
 			k++;
-		if (n >= 5 && memcmp(l, "From ", 5) == 0 && k < n && l[k] != ':') {
-			p->line.len = 0;
+		if (n >= 5 && memcmp(l, "From ", 5) == 0 && k < n && l[k] != ':')
 			return 0;
-		}
 	}
-	if (n == 2) {
-		p->line.len = 0;
+	if (n == 2)
 		return header_end(p);
-	}
 	if (is_wsp(l[0])) {
 		if (p->fld.len == 0)
 			return INKAN_EMALFORMED;
@@ -259,7 +341,6 @@ header_line(struct inkan_msg_parser *p)
 	}
 	if (inkan_buf_append(&p->fld, l, n) != 0)
 		return INKAN_ETOOBIG;
-	p->line.len = 0;
 	return 0;
 }
 
@@ -273,7 +354,16 @@ inkan_msg_feed(struct inkan_msg_parser *p, const char *data, size_t n)
 	while (i < n && !p->in_body) {
 		const char *lf = memchr(data + i, '\n', n - i);
 		size_t j = lf ? (size_t)(lf - data) : n;
+		int r;
 
+		if (lf != NULL && p->line.len == 0 && j > i && data[j - 1] == '\r') {
+			/* a whole CRLF line in this chunk: used in place */
+			r = header_line(p, data + i, j + 1 - i);
+			if (r != 0)
+				return p->err = r;
+			i = j + 1;
+			continue;
+		}
 		if (inkan_buf_append(&p->line, data + i, j - i) != 0)
 			return p->err = INKAN_ETOOBIG;
 		if (lf == NULL)
@@ -284,8 +374,8 @@ inkan_msg_feed(struct inkan_msg_parser *p, const char *data, size_t n)
 		if (p->line.err)
 			return p->err = INKAN_ETOOBIG;
 		i = j + 1;
-		int r = header_line(p);
-
+		r = header_line(p, p->line.p, p->line.len);
+		p->line.len = 0;
 		if (r != 0)
 			return p->err = r;
 	}
@@ -315,7 +405,8 @@ inkan_msg_end(struct inkan_msg_parser *p)
 			inkan_buf_append(&p->line, "\r\n", 2);
 			if (p->line.err)
 				return p->err = INKAN_ETOOBIG;
-			r = header_line(p);
+			r = header_line(p, p->line.p, p->line.len);
+			p->line.len = 0;
 			if (r != 0)
 				return p->err = r;
 		}
@@ -345,6 +436,21 @@ uint64_t
 inkan_msg_body_len(const struct inkan_msg_parser *p)
 {
 	return p->body_len;
+}
+
+int
+inkan_msg_feed_all(const struct inkan_msg_opts *o, const char *buf, size_t len)
+{
+	struct inkan_msg_parser *p;
+	int r = inkan_msg_parser_new(o, &p);
+
+	if (r != 0)
+		return r;
+	r = inkan_msg_feed(p, buf, len);
+	if (r == 0)
+		r = inkan_msg_end(p);
+	inkan_msg_parser_free(p);
+	return r;
 }
 
 int

@@ -53,6 +53,9 @@
  *                                     the list fields are joined by
  *                                     newlines
  *
+ * Version 3 adds the per-message verdicts inkan-milter records, the
+ * tables verdict and verdict_dkim (see store_verdicts.c).
+ *
  * Migrations: migrations[i] takes a file from version i to i+1; opening
  * runs the missing ones, each in its own transaction.  A file from a
  * newer inkan (version above ours) is refused, not downgraded.
@@ -122,6 +125,8 @@ static const char *const migrations[] = {
 	" dkim_selector TEXT, dkim_identity TEXT, incidents TEXT, orig_from TEXT,"
 	" orig_subject TEXT, orig_message_id TEXT, source TEXT, ingested_ts INTEGER NOT NULL);"
 	"CREATE INDEX dmarc_failure_domain ON dmarc_failure(domain, arrival_ts);",
+	/* 2 -> 3: per-message verdicts (store_verdicts.c documents them) */
+	inkan__store_migration_verdicts,
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

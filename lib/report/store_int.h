@@ -8,4 +8,8 @@ struct inkan_store {
 	sqlite3 *db;
 };
 
+/* store_verdicts.c: the migration from version 2 to 3 (the verdict
+ * tables), listed in store.c's migrations[]. */
+extern const char inkan__store_migration_verdicts[];
+
 #endif

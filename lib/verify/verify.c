@@ -498,14 +498,8 @@ inkan_verify_message(struct inkan_resolver *r, struct inkan_arena *a,
 		err = inkan_verify_envelope(v, env);
 	struct feed fd = { v };
 	struct inkan_msg_opts mo = { .on_field = on_field, .on_body = on_body, .arg = &fd };
-	struct inkan_msg_parser *p = NULL;
 	if (err == 0)
-		err = inkan_msg_parser_new(&mo, &p);
-	if (err == 0)
-		err = inkan_msg_feed(p, msg, len);
-	if (err == 0)
-		err = inkan_msg_end(p);
-	inkan_msg_parser_free(p);
+		err = inkan_msg_feed_all(&mo, msg, len);
 	if (err == 0)
 		err = inkan_verify_end(v, out);
 	inkan_verify_free(v);

@@ -288,7 +288,6 @@ sign_and_seal(struct cli *cli, struct inkan_arena *a, struct inkan_dkim_key *con
 	struct seal_feed sf = { 0 };
 	struct inkan_msg_opts mo = { .on_field = seal_on_field, .on_body = seal_on_body,
 		.arg = &sf };
-	struct inkan_msg_parser *p = NULL;
 	struct inkan_arc_verify_opts avo = { .now = ao->timestamp > 0 ? ao->timestamp : 0 };
 	struct inkan_arc_results ar;
 	const char *dkim_fields = NULL, *arc_fields = NULL;
@@ -301,11 +300,7 @@ sign_and_seal(struct cli *cli, struct inkan_arena *a, struct inkan_dkim_key *con
 	if (rc == 0)
 		rc = inkan_arc_seal_new(a, arckey, ao, &sf.seal);
 	if (rc == 0)
-		rc = inkan_msg_parser_new(&mo, &p);
-	if (rc == 0)
-		rc = inkan_msg_feed(p, msg, len);
-	if (rc == 0)
-		rc = inkan_msg_end(p);
+		rc = inkan_msg_feed_all(&mo, msg, len);
 	if (rc == 0)
 		rc = inkan_dkim_sign_end(sf.sign, &dkim_fields, why);
 	if (rc == 0)
@@ -317,7 +312,6 @@ sign_and_seal(struct cli *cli, struct inkan_arena *a, struct inkan_dkim_key *con
 		    ar.reason != NULL ? ar.reason : "no reason given");
 	if (rc == 0 && (*fields = inkan_arena_printf(a, "%s%s", arc_fields, dkim_fields)) == NULL)
 		rc = INKAN_ENOMEM;
-	inkan_msg_parser_free(p);
 	inkan_arc_seal_free(sf.seal);
 	inkan_arc_verify_free(sf.av);
 	inkan_dkim_sign_free(sf.sign);

@@ -223,12 +223,14 @@ def failure_reports(tmp):
     c = sqlite3.connect(db)
     ver = c.execute("SELECT version FROM schema_version").fetchone()[0]
     c.close()
-    tap(ver == 2, "store migrated to schema 2 (dmarc_failure)", ver)
+    tap(ver == 3, "store migrated to schema 3 (dmarc_failure, verdict)", ver)
     # a version-1 store (as an older inkan left it) is migrated on open
     db1 = os.path.join(tmp, "v1.db")
     shutil.copy(os.path.join(tmp, "c.db"), db1)
     c = sqlite3.connect(db1)
     c.execute("DROP TABLE dmarc_failure")
+    c.execute("DROP TABLE verdict_dkim")
+    c.execute("DROP TABLE verdict")
     c.execute("UPDATE schema_version SET version = 1")
     c.commit()
     c.close()
@@ -238,8 +240,8 @@ def failure_reports(tmp):
     nf = c.execute("SELECT count(*) FROM dmarc_failure").fetchone()[0]
     nd = c.execute("SELECT count(*) FROM dmarc_report").fetchone()[0]
     c.close()
-    tap(rc == 0 and ver == 2 and nf == 1 and nd == 2,
-        "a version-1 store is migrated to 2 keeping its reports", (rc, ver, nf, nd, err))
+    tap(rc == 0 and ver == 3 and nf == 1 and nd == 2,
+        "a version-1 store is migrated to 3 keeping its reports", (rc, ver, nf, nd, err))
 
 
 def main():

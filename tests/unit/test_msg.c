@@ -230,6 +230,86 @@ test_crlf_split(void **state)
 	inkan_buf_free(&body);
 }
 
+/* The body's LF -> CRLF conversion (a word-at-a-time scan for bare LF)
+ * against a byte-by-byte reference, over random bodies cut at random
+ * places: an LF after a CR stays, any other LF becomes CRLF, a CR stays
+ * whatever follows (msg.h). */
+static uint64_t rng_state = 0x243f6a8885a308d3ull;
+
+static uint32_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 16);
+}
+
+static void
+test_body_lf_random(void **state)
+{
+	static const char bytes[] = { 'a', 'b', '\r', '\n', '\n', ' ', (char)0x8a, (char)0x0a };
+	enum { MAXB = 3000 };
+	char *in = malloc(MAXB), *want = malloc(2 * MAXB + 16);
+
+	(void)state;
+	assert_non_null(in);
+	assert_non_null(want);
+	for (int iter = 0; iter < 4000; iter++) {
+		/* "H: v\r\n\r\n" then the body; mostly text with CRLF, some
+		 * bodies with bare LF and CR everywhere */
+		size_t n = rng() % (iter % 10 == 0 ? MAXB - 16 : 200), k = 0, w = 0;
+		bool noisy = iter % 3 == 0;
+
+		memcpy(in, "H: v\r\n\r\n", 8);
+		k = 8;
+		while (k < 8 + n && k + 2 <= MAXB) {
+			uint32_t x = rng() % 40;
+
+			if (noisy)
+				in[k++] = bytes[rng() % sizeof(bytes)];
+			else if (x == 0)
+				in[k++] = '\n';
+			else if (x < 3) {
+				in[k++] = '\r';
+				in[k++] = '\n';
+			} else
+				in[k++] = (char)('a' + x % 26);
+		}
+		for (size_t i = 8; i < k; i++) {
+			if (in[i] == '\n' && in[i - 1] != '\r')
+				want[w++] = '\r';
+			want[w++] = in[i];
+		}
+
+		struct inkan_buf body;
+		struct inkan_msg_opts o = { .on_body = on_body, .arg = &body };
+		struct inkan_msg_parser *p;
+		size_t at = 0;
+
+		inkan_buf_init(&body, 0);
+		assert_int_equal(inkan_msg_parser_new(&o, &p), 0);
+		while (at < k) {
+			size_t c = iter % 2 ? 1 + rng() % 40 : 1 + rng() % (k + 1);
+
+			if (c > k - at)
+				c = k - at;
+			assert_int_equal(inkan_msg_feed(p, in + at, c), 0);
+			if (rng() % 8 == 0)
+				assert_int_equal(inkan_msg_feed(p, in + at + c, 0), 0);
+			at += c;
+		}
+		assert_int_equal(inkan_msg_end(p), 0);
+		if (body.len != w || memcmp(body.p ? body.p : "", want, w) != 0)
+			fail_msg("random body %d (%zu bytes): converted body differs from the "
+			    "reference (%zu bytes, wanted %zu)", iter, k - 8, body.len, w);
+		inkan_msg_parser_free(p);
+		inkan_buf_free(&body);
+	}
+	free(in);
+	free(want);
+}
+
 /* The default limits are those of limits.h. */
 static void
 test_default_limits(void **state)
@@ -261,6 +341,7 @@ main(void)
 	static const struct CMUnitTest misc[] = {
 		cmocka_unit_test(test_callbacks),
 		cmocka_unit_test(test_crlf_split),
+		cmocka_unit_test(test_body_lf_random),
 		cmocka_unit_test(test_default_limits),
 	};
 	size_t nrows = sizeof(msg_cases) / sizeof(msg_cases[0]);
