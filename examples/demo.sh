@@ -39,3 +39,7 @@ printf '\n(signed.eml = msg.eml with a DKIM-Signature by good.example, selector 
 run verify $Z $K --authserv-id mx.example.org --ip 192.0.2.25 --mail-from alice@good.example --helo mx1.good.example "$T/signed.eml"
 printf '\n(the same From, unsigned, from an address good.example does not authorise)\n'
 run verify $Z $K --authserv-id mx.example.org --ip 203.0.113.9 --mail-from ceo@good.example --helo evil.example "$T/msg.eml"
+
+echo
+echo "== check: the whole mail posture of a domain (offline: network probes not-tested) =="
+run check $Z --offline good.example two.example
