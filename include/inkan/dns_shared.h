@@ -30,11 +30,11 @@ struct inkan_dns_shared;
 
 /* A hub over backend (borrowed; must outlive the hub).  For a resolver
  * made by inkan_resolver_unbound_new the hub makes its own context with
- * the same options and timeout, and a dispatcher thread; for any other
- * backend it serialises queries under a mutex (timeout
- * INKAN_DNS_DEFAULT_TIMEOUT_MS as the per-query wait bound is then
- * moot).  Returns 0, INKAN_EINVAL, INKAN_ENOMEM, INKAN_EDNS or INKAN_EIO
- * with *why (static text) when why is non-NULL. */
+ * the same options and per-query timeout, and a dispatcher thread; any
+ * other backend (answering from memory) is called under a mutex, one
+ * query at a time; its budget is checked before each query.
+ * Returns 0, INKAN_EINVAL, INKAN_ENOMEM, INKAN_EDNS or INKAN_EIO with
+ * *why (static text) when why is non-NULL. */
 int inkan_dns_shared_new(struct inkan_resolver *backend, struct inkan_dns_shared **out,
     const char **why);
 /* Stop the dispatcher and free the hub (NULL is a no-op).  Every handle

@@ -456,7 +456,7 @@ worker_main(void *arg)
 		snprintf(name, sizeof(name), "n%d.shared.example", k);
 		if (inkan_dns_query(r, a, name, INKAN_DNS_TXT, &ans) != 0 ||
 		    ans.status != INKAN_DNS_OK || ans.nrr != 1 ||
-		    inkan_dns_rr_txt(a, &ans.rr[0], &txt, &len) != 0 || atoi(txt) != k)
+		    inkan_dns_rr_txt(a, &ans.rr[0], &txt, &len) != 0 || strtol(txt, NULL, 10) != k)
 			w->bad++;
 		inkan_arena_free(a);
 	}
