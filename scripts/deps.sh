@@ -12,7 +12,7 @@ BUILD="build-essential pkg-config meson ninja-build
   libpsl-dev publicsuffix libcurl4-openssl-dev libsodium-dev libmilter-dev"
 TEST="clang libclang-rt-14-dev nsd ldnsutils iproute2 util-linux
   python3 python3-yaml python3-spf python3-dnspython libspf2-dev dnsperf
-  python3-dkim python3-nacl python3-authres opendkim libopendkim-dev
+  python3-dkim python3-nacl python3-authres opendkim opendkim-tools libopendkim-dev
   opendmarc libopendmarc-dev nginx-light openssl postfix swaks libnet-ssleay-perl"
 
 want=$BUILD
@@ -36,6 +36,11 @@ echo "deps.sh: installing$missing"
 [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d;
 	chmod +x /usr/sbin/policy-rc.d; }
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is configured by the tests (their own config dirs); its package
+# must not ask or write a system configuration.
+case " $missing " in *" postfix "*)
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections ;;
+esac
 apt-get update -q -o DPkg::Lock::Timeout=600 >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 $missing

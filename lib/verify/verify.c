@@ -295,6 +295,39 @@ run_dmarc(struct inkan_verify *v, struct inkan_verify_result *out)
 
 /* ---- Authentication-Results ---- */
 
+/* A comment for the header field: ASCII only (RFC 8601 fields are
+ * ASCII unless the message is SMTPUTF8; our reason texts cite "§"). */
+static const char *
+ascii_comment(struct inkan_arena *a, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	size_t n = 0;
+	bool plain = true;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
+		plain = plain && *p < 0x80;
+	if (plain)
+		return s;
+	char *o = inkan_arena_alloc(a, 8 * n + 1), *w = o;
+	if (o == NULL)
+		return s;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (p[0] == 0xc2 && p[1] == 0xa7) {	/* U+00A7 SECTION SIGN */
+			memcpy(w, "section ", 8);
+			w += 8;
+			p++;
+			if (p[1] == ' ')
+				p++;
+		} else if (*p < 0x80) {
+			*w++ = (char)*p;
+		} else if ((*p & 0xc0) != 0x80) {
+			*w++ = '?';	/* one per character, not per byte */
+		}
+	}
+	*w = '\0';
+	return o;
+}
+
 struct ar_builder {
 	struct inkan_arena *a;
 	struct inkan_authres_result *res;
@@ -357,7 +390,7 @@ build_authres(struct inkan_verify *v, struct inkan_verify_result *out)
 			ar_prop(&b, r, "smtp", "mailfrom", out->spf.sender);
 		}
 		if (r != NULL && out->spf.problem != NULL)
-			r->comment = out->spf.problem;
+			r->comment = ascii_comment(v->a, out->spf.problem);
 	}
 
 	if (out->dkim.n == 0)
@@ -368,7 +401,7 @@ build_authres(struct inkan_verify *v, struct inkan_verify_result *out)
 		if (r == NULL)
 			break;
 		if (s->reason != NULL)
-			r->reason = s->reason;
+			r->reason = ascii_comment(v->a, s->reason);
 		if (s->result == INKAN_DKIM_PASS && s->key_type != NULL)
 			r->comment = inkan_arena_printf(v->a, "%u-bit %s key%s", s->key_bits,
 			    s->key_type, s->key_testing ? ", testing" : "");
@@ -381,7 +414,7 @@ build_authres(struct inkan_verify *v, struct inkan_verify_result *out)
 	if (out->arc_evaluated) {
 		r = ar_add(&b, "arc", inkan_arc_cv_name(out->arc.cv));
 		if (r != NULL && out->arc.cv == INKAN_ARC_FAIL && out->arc.reason != NULL)
-			r->comment = out->arc.reason;
+			r->comment = ascii_comment(v->a, out->arc.reason);
 		if (out->arc.cv == INKAN_ARC_PASS && out->arc.oldest_pass > 0)
 			ar_prop(&b, r, "header", "oldest-pass",
 			    inkan_arena_printf(v->a, "%d", out->arc.oldest_pass));
@@ -398,7 +431,7 @@ build_authres(struct inkan_verify *v, struct inkan_verify_result *out)
 		 * the reason. */
 		if ((out->dmarc.result == INKAN_DMARC_TEMPERROR ||
 		    out->dmarc.result == INKAN_DMARC_PERMERROR) && out->dmarc.reason != NULL)
-			r->comment = out->dmarc.reason;
+			r->comment = ascii_comment(v->a, out->dmarc.reason);
 		ar_prop(&b, r, "header", "from", out->dmarc.from_domain != NULL ?
 		    out->dmarc.from_domain : out->from.domain);
 		const char *p = inkan_dmarc_policy_name(out->dmarc.policy);
