@@ -29,7 +29,7 @@ stop_nsd() {
 	local p
 	p=$(cat "$R/nsd.pid" 2>/dev/null) || return 0
 	# only our own NSD: a stale PID may belong to anyone by now
-	tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -qF "$R/nsd.conf" || return 0
+	{ tr '\0' ' ' < "/proc/$p/cmdline"; } 2>/dev/null | grep -qF "$R/nsd.conf" || return 0
 	kill -TERM "$p" 2>/dev/null || return 0
 	for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
 	kill -KILL "$p" 2>/dev/null || true
