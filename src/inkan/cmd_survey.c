@@ -348,9 +348,14 @@ survey_run(struct run_opts *o)
 		cli_error(&o->cli, "interrupted after %lu domains; run again to continue", r.done);
 		exit_code = 75;
 	}
-	if (!o->quiet && !r.progress && exit_code == 0)
+	if (!o->quiet && !r.progress && exit_code == 0) {
+		struct inkan_bulk_stats st;
+
+		inkan_bulk_get_stats(r.bulk, &st);
 		fprintf(stderr, "inkan survey run: %lu surveyed, %lu already stored, %lu errors, "
-		    "%lu bad lines, %.1f s\n", r.done, r.skipped, r.errors, r.bad, elapsed(&r.t0));
+		    "%lu bad lines, %.1f s, %lu queries sent\n", r.done, r.skipped, r.errors, r.bad,
+		    elapsed(&r.t0), st.queries_sent);
+	}
 out:
 	inkan_bulk_free(r.bulk);
 	inkan_async_free(capped);
