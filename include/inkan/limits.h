@@ -383,4 +383,23 @@
 /* Values of one list option (TrustedNetworks, ExemptDomains, ...). */
 #define INKAN_MILTER_MAX_LIST		1024
 
+/* ---- survey: zone-scale adoption statistics (inkan survey) ---- */
+/* MX hosts per domain whose TLSA records are asked for: RFC 7672 DANE
+ * applies per host, and real domains list 1-5; more are a long tail that
+ * would multiply the queries of a zone-wide survey. */
+#define INKAN_SURVEY_MAX_MX		8
+/* Rows written per SQLite transaction: one fsync per thousand rows keeps
+ * the store far from the DNS's pace, and a killed run loses at most
+ * this many (they are surveyed again on resume). */
+#define INKAN_SURVEY_COMMIT_ROWS	1000
+/* ... or this many milliseconds, whichever comes first, so that a slow
+ * survey still commits often. */
+#define INKAN_SURVEY_COMMIT_MS		1000
+/* Length of one input line (domain and category), bytes: a domain is at
+ * most 253, a category label is short; longer lines are refused. */
+#define INKAN_SURVEY_MAX_LINE		1024
+/* Highest --qps: far above what one host's resolver path can carry,
+ * low enough that the token arithmetic stays exact. */
+#define INKAN_SURVEY_MAX_QPS		10000000
+
 #endif

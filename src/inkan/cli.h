@@ -100,6 +100,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_survey(int argc, char **argv);
 
 /* One DKIM signature result as JSON (shared by dkim verify and verify). */
 json_t *cli_dkim_sig_json(const struct inkan_dkim_sig_result *s);

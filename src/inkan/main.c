@@ -19,6 +19,7 @@ static const struct {
 	{ "stats", cmd_stats, "distribution of SPF/DKIM/ARC/DMARC results over a mailbox" },
 	{ "sign", cmd_sign, "DKIM signatures plus an optional ARC seal, in one pass" },
 	{ "report", cmd_report, "DMARC aggregate and TLS-RPT reports: ingest, store, summarise" },
+	{ "survey", cmd_survey, "zone-scale adoption statistics: survey domain lists into SQLite, report" },
 	{ "check", cmd_check, "audit a mail domain: MX, SPF, DKIM, DMARC, MTA-STS, DANE, TLS, BIMI" },
 };
 
