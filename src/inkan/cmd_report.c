@@ -55,6 +55,8 @@ static const char report_help[] =
 "       inkan report summary --db FILE [--domain D] [--since DATE] [--top N] [--json]\n"
 "                            [--no-dns] [DNS options]\n"
 "       inkan report parse [--json] PATH...\n"
+"       inkan report generate (--db FILE | --tls-sessions FILE) --org-name N\n"
+"                            --org-email ADDR --out DIR [--send] ...\n"
 "\n"
 "ingest   store the DMARC aggregate, DMARC failure (ARF) and TLS-RPT reports\n"
 "         found in PATHs: report\n"
@@ -72,6 +74,9 @@ static const char report_help[] =
 "         sources (SPF-authorised, or DKIM-passing with the domain) that still\n"
 "         fail DMARC, and why: fix them before moving from p=none to p=reject.\n"
 "parse    print the reports in PATHs as JSON without storing them.\n"
+"generate DMARC aggregate reports (RFC 9990) from the verdicts inkan-milter\n"
+"         stored, TLS reports (RFC 8460) from a session file; --send mails\n"
+"         them to the rua= destinations ('inkan report generate --help').\n"
 "\n"
 "\n" CLI_COMMON_HELP
 "\nExit status: 0 done, 1 some input was set aside, 64 usage, 69 resolver,\n"
@@ -1004,6 +1009,8 @@ cmd_report(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
 	sub = argv[1];
+	if (strcmp(sub, "generate") == 0)
+		return cmd_report_generate(argc - 1, argv + 1);
 	if (strcmp(sub, "ingest") == 0)
 		c.cli.prog = "inkan report ingest";
 	else if (strcmp(sub, "summary") == 0)
