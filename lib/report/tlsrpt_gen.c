@@ -189,8 +189,11 @@ inkan_tlsrpt_session_parse(struct inkan_arena *a, const char *line, size_t len,
 		f[i] = (struct inkan_slice){ "", 0 };
 
 	/* time: seconds, or RFC 3339 */
-	if (f[F_TIME].len > 0 && f[F_TIME].len <= 19 && strspn(f[F_TIME].p, "0123456789") >=
-	    f[F_TIME].len) {
+	/* 18 digits: far beyond any date, and no int64 overflow */
+	bool digits = f[F_TIME].len > 0 && f[F_TIME].len <= 18;
+	for (size_t i = 0; digits && i < f[F_TIME].len; i++)
+		digits = f[F_TIME].p[i] >= '0' && f[F_TIME].p[i] <= '9';
+	if (digits) {
 		out->ts = 0;
 		for (size_t i = 0; i < f[F_TIME].len; i++)
 			out->ts = out->ts * 10 + (f[F_TIME].p[i] - '0');
@@ -490,8 +493,11 @@ inkan_tlsrpt_gen_reports(struct inkan_tlsrpt_gen *g, struct inkan_arena *a,
 		const char *domain = gcol(&q, sd, 0);
 		size_t np = 0, cap = 0;
 
-		r->org_name = g->o.org_name;
-		r->contact_info = g->o.contact_info;
+		/* the builder's copies die with it; the reports live in a */
+		r->org_name = inkan_arena_strdup(a, g->o.org_name);
+		r->contact_info = inkan_arena_strdup(a, g->o.contact_info);
+		if (r->org_name == NULL || r->contact_info == NULL)
+			q.err = INKAN_ENOMEM;
 		r->begin = g->o.begin;
 		r->end = g->o.end - 1;
 		r->report_id = tls_report_id(&q, &g->o, domain);
@@ -599,8 +605,8 @@ rfc3339(int64_t t, char *buf, size_t len)
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "1970-01-01T00:00:00Z");
 }
 
 int
