@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -235,9 +236,22 @@ deliver_mail(struct gen *g, json_t *dests, const char *uri, const char *to,
     struct inkan_report_mail *m, uint64_t max_bytes, struct inkan_arena *a)
 {
 	char *msg, why[512];
-	size_t len;
+	size_t len, i;
+	json_t *d;
 	int rc;
 
+	/* rua= may name one address twice (directly and by an override):
+	 * it gets the report once. */
+	json_array_foreach(dests, i, d) {
+		const char *t = json_string_value(json_object_get(d, "to"));
+		const char *st = json_string_value(json_object_get(d, "status"));
+		if (t != NULL && strcasecmp(t, to) == 0 && st != NULL &&
+		    (strcmp(st, "sent") == 0 || strcmp(st, "failed") == 0 ||
+		    strcmp(st, "temporary failure") == 0)) {
+			dest(g, dests, uri, to, "not sent", "the same address is earlier in the list");
+			return;
+		}
+	}
 	m->to = to;
 	if (inkan_report_mail_compose(a, m, g->now, &msg, &len) != 0) {
 		dest(g, dests, uri, to, "not sent", "the address cannot be put in a message");
