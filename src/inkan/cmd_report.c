@@ -734,11 +734,8 @@ spf_verdict(struct inkan_resolver *r, struct inkan_arena *a, const struct inkan_
 
 	memset(&q, 0, sizeof(q));
 	q.ip = *ip;
-	sender = inkan_arena_alloc(a, strlen(domain) + sizeof("postmaster@"));
-	if (sender == NULL)
+	if ((sender = inkan_arena_printf(a, "postmaster@%s", domain)) == NULL)
 		return NULL;
-	strcpy(sender, "postmaster@");
-	strcat(sender, domain);
 	q.sender = sender;
 	q.helo = domain;
 	q.scope = INKAN_SPF_SCOPE_MFROM;
