@@ -402,4 +402,24 @@
  * low enough that the token arithmetic stays exact. */
 #define INKAN_SURVEY_MAX_QPS		10000000
 
+/* ---- reports: generating (DMARC aggregate RFC 9990, TLS-RPT RFC 8460) ---- */
+
+/* DKIM results in one <record> of a generated report.  RFC 9990 ("DKIM Signatures in
+ * Aggregate Reports"): a report "SHOULD contain no more than 100 signatures for a given row", in
+ * decreasing priority. */
+#define INKAN_REPORT_GEN_MAX_DKIM	100
+/* rua= URIs a report is sent to.  RFC 9990 ("Transport") asks for an attempt to
+ * every URI "up to the Receiver's limits on supported URIs"; each costs
+ * DNS queries (the external-destination check) and a message, so a
+ * record listing dozens would turn one receiver into a mail cannon.
+ * Real records list one to three. */
+#define INKAN_REPORT_GEN_MAX_RUA	8
+/* One line of a TLS-RPT session file, bytes.  An MTA-STS policy is at
+ * most 64 KiB (RFC 8461 §3.2) but real ones are a few hundred bytes; a
+ * longer line is a broken file, refused with its line number. */
+#define INKAN_TLSRPT_SESSION_MAX_LINE	16384
+/* Policy strings of one session line: an STS policy has a handful of
+ * lines (version, mode, max_age, a few mx), a TLSA RRset a few records. */
+#define INKAN_TLSRPT_SESSION_MAX_STRINGS	64
+
 #endif

@@ -82,10 +82,20 @@ text_of(struct px *x, const xmlNode *n, bool lower)
 
 	if (n == NULL || x->err)
 		return NULL;
-	raw = xmlNodeGetContent(n);
-	if (raw == NULL)
-		return NULL;
-	s = (const char *)raw;
+	/* The usual element holds one text node: read it in place rather
+	 * than have libxml2 build a copy for every field. */
+	if (n->children != NULL && n->children->next == NULL &&
+	    n->children->type == XML_TEXT_NODE) {
+		raw = NULL;
+		s = (const char *)n->children->content;
+		if (s == NULL)
+			return NULL;
+	} else {
+		raw = xmlNodeGetContent(n);
+		if (raw == NULL)
+			return NULL;
+		s = (const char *)raw;
+	}
 	e = s + strlen(s);
 	while (s < e && isspace((unsigned char)*s))
 		s++;
@@ -99,7 +109,8 @@ text_of(struct px *x, const xmlNode *n, bool lower)
 			for (char *c = out; *c; c++)
 				*c = (char)tolower((unsigned char)*c);
 	}
-	xmlFree(raw);
+	if (raw != NULL)
+		xmlFree(raw);
 	return out;
 }
 

@@ -63,6 +63,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,10 +231,54 @@ inkan_store_close(struct inkan_store *s)
 
 /* ---- writing: a tiny statement helper with a sticky error ---- */
 
+/* A report's rows use the same few statements hundreds of times:
+ * prepared once per report (the SQL strings are literals, so the pointer
+ * names the statement), reset between uses, finalized by wr_done(). */
+#define WR_CACHE 8
+
 struct wr {
 	sqlite3 *db;
 	int rc;			/* first SQLite error, sticky */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[WR_CACHE];
 };
+
+static void
+wr_done(struct wr *w)
+{
+	for (int i = 0; i < WR_CACHE; i++)
+		sqlite3_finalize(w->cache[i].st);
+}
+
+/* The statement for sql; *cached says it is kept (else the caller
+ * finalizes it: the cache is full). */
+static sqlite3_stmt *
+wr_stmt(struct wr *w, const char *sql, bool *cached)
+{
+	sqlite3_stmt *st;
+	int i, rc;
+
+	*cached = true;
+	for (i = 0; i < WR_CACHE && w->cache[i].sql != NULL; i++)
+		if (w->cache[i].sql == sql) {
+			sqlite3_reset(w->cache[i].st);
+			sqlite3_clear_bindings(w->cache[i].st);
+			return w->cache[i].st;
+		}
+	if ((rc = sqlite3_prepare_v2(w->db, sql, -1, &st, NULL)) != SQLITE_OK) {
+		w->rc = rc;
+		return NULL;
+	}
+	if (i < WR_CACHE) {
+		w->cache[i].sql = sql;
+		w->cache[i].st = st;
+	} else {
+		*cached = false;
+	}
+	return st;
+}
 
 /* Run sql with the given bindings: 't' text (NULL = SQL NULL), 'i'
  * int64.  Returns the new rowid (or 0). */
@@ -242,14 +287,11 @@ exec(struct wr *w, const char *sql, const char *types, ...)
 {
 	sqlite3_stmt *st;
 	va_list ap;
+	bool cached = false;
 	int rc;
 
-	if (w->rc != SQLITE_OK)
+	if (w->rc != SQLITE_OK || (st = wr_stmt(w, sql, &cached)) == NULL)
 		return 0;
-	if ((rc = sqlite3_prepare_v2(w->db, sql, -1, &st, NULL)) != SQLITE_OK) {
-		w->rc = rc;
-		return 0;
-	}
 	va_start(ap, types);
 	for (int i = 0; types[i] != '\0'; i++) {
 		if (types[i] == 't') {
@@ -268,7 +310,10 @@ exec(struct wr *w, const char *sql, const char *types, ...)
 		if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 			rc = SQLITE_OK;
 	}
-	sqlite3_finalize(st);
+	if (!cached)
+		sqlite3_finalize(st);
+	else
+		sqlite3_reset(st);
 	if (rc != SQLITE_OK) {
 		w->rc = rc;
 		return 0;
@@ -388,7 +433,7 @@ int
 inkan_store_put_report(struct inkan_store *s, const struct inkan_report *r,
     const char *source, enum inkan_store_outcome *outcome)
 {
-	struct wr w = { s->db, SQLITE_OK };
+	struct wr w = { .db = s->db, .rc = SQLITE_OK };
 	sqlite3_int64 id = 0;
 
 	if (r->kind != INKAN_REPORT_DMARC && r->kind != INKAN_REPORT_TLSRPT)
@@ -401,6 +446,7 @@ inkan_store_put_report(struct inkan_store *s, const struct inkan_report *r,
 		id = put_dmarc(&w, &r->dmarc, source);
 	else
 		id = put_tlsrpt(&w, &r->tlsrpt, source);
+	wr_done(&w);
 	if (w.rc != SQLITE_OK || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return w.rc == SQLITE_NOMEM ? INKAN_ENOMEM : INKAN_EIO;
@@ -412,10 +458,11 @@ inkan_store_put_report(struct inkan_store *s, const struct inkan_report *r,
 int
 inkan_store_put_setaside(struct inkan_store *s, const char *source, const char *reason)
 {
-	struct wr w = { s->db, SQLITE_OK };
+	struct wr w = { .db = s->db, .rc = SQLITE_OK };
 
 	exec(&w, "INSERT INTO setaside VALUES(?,?,?) ON CONFLICT DO NOTHING", "tti",
 	    source, reason, (sqlite3_int64)time(NULL));
+	wr_done(&w);
 	return w.rc == SQLITE_OK ? 0 : INKAN_EIO;
 }
 
@@ -423,7 +470,7 @@ int
 inkan_store_put_failure(struct inkan_store *s, const struct inkan_arf_report *r,
     const char *source, enum inkan_store_outcome *outcome)
 {
-	struct wr w = { s->db, SQLITE_OK };
+	struct wr w = { .db = s->db, .rc = SQLITE_OK };
 	char *rd = join(r->reported_domain, r->nreported_domain);
 	char *ru = join(r->reported_uri, r->nreported_uri);
 	char *ar = join(r->authentication_results, r->nauthentication_results);
@@ -455,6 +502,7 @@ inkan_store_put_failure(struct inkan_store *s, const struct inkan_arf_report *r,
 	free(rd);
 	free(ru);
 	free(ar);
+	wr_done(&w);
 	if (w.rc != SQLITE_OK)
 		return INKAN_EIO;
 	*outcome = id != 0 ? INKAN_STORE_STORED : INKAN_STORE_DUPLICATE;

@@ -95,6 +95,8 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_spf(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* `inkan report generate` (cmd_report_gen.c); argv[0] is "generate". */
+int cmd_report_generate(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_stats(int argc, char **argv);

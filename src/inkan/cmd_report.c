@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "report_html.h"
 #include "inkan/arena.h"
 #include "inkan/dname.h"
 #include "inkan/dns.h"
@@ -31,6 +32,7 @@
 
 #define EXIT_SETASIDE	1	/* some input was set aside */
 #define EXIT_STORE	74	/* EX_IOERR: the store failed */
+#define EXIT_CANTCREAT	73	/* EX_CANTCREAT: the output directory */
 
 enum {
 	OPT_DB = OPT_FIRST_LOCAL,
@@ -38,6 +40,7 @@ enum {
 	OPT_SINCE,
 	OPT_TOP,
 	OPT_NO_DNS,
+	OPT_OUT,
 };
 
 static const struct option longopts[] = {
@@ -46,6 +49,7 @@ static const struct option longopts[] = {
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "no-dns", no_argument, NULL, OPT_NO_DNS },
+	{ "out", required_argument, NULL, OPT_OUT },
 	CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -54,7 +58,11 @@ static const char report_help[] =
 "usage: inkan report ingest --db FILE [--json] PATH...\n"
 "       inkan report summary --db FILE [--domain D] [--since DATE] [--top N] [--json]\n"
 "                            [--no-dns] [DNS options]\n"
+"       inkan report html --db FILE --out DIR [--domain D] [--since DATE] [--top N]\n"
+"                         [--no-dns] [DNS options]\n"
 "       inkan report parse [--json] PATH...\n"
+"       inkan report generate (--db FILE | --tls-sessions FILE) --org-name N\n"
+"                            --org-email ADDR --out DIR [--send] ...\n"
 "\n"
 "ingest   store the DMARC aggregate, DMARC failure (ARF) and TLS-RPT reports\n"
 "         found in PATHs: report\n"
@@ -71,11 +79,17 @@ static const char report_help[] =
 "         --no-dns skips these lookups.  Advice lists the legitimate-looking\n"
 "         sources (SPF-authorised, or DKIM-passing with the domain) that still\n"
 "         fail DMARC, and why: fix them before moving from p=none to p=reject.\n"
+"html     the summary as a self-contained page, DIR/index.html: pass rate\n"
+"         per day, volume by source, why messages fail, the advice, TLS-RPT;\n"
+"         inline SVG charts, no script, nothing fetched.\n"
 "parse    print the reports in PATHs as JSON without storing them.\n"
+"generate DMARC aggregate reports (RFC 9990) from the verdicts inkan-milter\n"
+"         stored, TLS reports (RFC 8460) from a session file; --send mails\n"
+"         them to the rua= destinations ('inkan report generate --help').\n"
 "\n"
 "\n" CLI_COMMON_HELP
 "\nExit status: 0 done, 1 some input was set aside, 64 usage, 69 resolver,\n"
-"74 store error.\n";
+"73 cannot write the output directory, 74 store error.\n";
 
 struct ctx {
 	struct cli cli;
@@ -86,6 +100,7 @@ struct ctx {
 	bool json;
 	bool no_dns;
 	bool parse_only;
+	const char *out;
 	struct inkan_store *store;
 	json_t *results;	/* --json: one object per report or input */
 	json_t *parsed;		/* parse: the reports */
@@ -719,11 +734,8 @@ spf_verdict(struct inkan_resolver *r, struct inkan_arena *a, const struct inkan_
 
 	memset(&q, 0, sizeof(q));
 	q.ip = *ip;
-	sender = inkan_arena_alloc(a, strlen(domain) + sizeof("postmaster@"));
-	if (sender == NULL)
+	if ((sender = inkan_arena_printf(a, "postmaster@%s", domain)) == NULL)
 		return NULL;
-	strcpy(sender, "postmaster@");
-	strcat(sender, domain);
 	q.sender = sender;
 	q.helo = domain;
 	q.scope = INKAN_SPF_SCOPE_MFROM;
@@ -934,14 +946,17 @@ build_advice(json_t *doc, int top)
 	json_decref(bysrc);
 }
 
+/* The summary document with its DNS annotations and the advice, as
+ * `summary --json` prints it and `html` draws it.  0 or an exit code. */
 static int
-cmd_summary(struct ctx *c, int argc, char **argv)
+summary_doc(struct ctx *c, int argc, char **argv, json_t **out)
 {
 	struct inkan_store_filter f = { c->domain, c->since, c->top };
 	char why[512], *text;
 	json_t *doc;
 	int rc;
 
+	*out = NULL;
 	if (c->db == NULL)
 		return cli_usage_error(&c->cli, "--db FILE is required");
 	if (optind < argc)
@@ -952,6 +967,7 @@ cmd_summary(struct ctx *c, int argc, char **argv)
 	}
 	rc = inkan_store_summary(c->store, &f, &text);
 	inkan_store_close(c->store);
+	c->store = NULL;
 	if (rc != 0) {
 		cli_error(&c->cli, "summary failed: %s", inkan_strerror(rc));
 		return EXIT_STORE;
@@ -969,6 +985,18 @@ cmd_summary(struct ctx *c, int argc, char **argv)
 		return rc;
 	}
 	build_advice(doc, c->top > 0 ? c->top : 10);
+	*out = doc;
+	return 0;
+}
+
+static int
+cmd_summary(struct ctx *c, int argc, char **argv)
+{
+	json_t *doc;
+	int rc;
+
+	if ((rc = summary_doc(c, argc, argv, &doc)) != 0)
+		return rc;
 	if (c->json) {
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
@@ -976,6 +1004,33 @@ cmd_summary(struct ctx *c, int argc, char **argv)
 		print_summary(doc);
 	}
 	json_decref(doc);
+	return 0;
+}
+
+static int
+cmd_html(struct ctx *c, int argc, char **argv)
+{
+	char why[1024];
+	json_t *doc;
+	int rc;
+
+	if (c->out == NULL)
+		return cli_usage_error(&c->cli, "--out DIR is required");
+	if ((rc = summary_doc(c, argc, argv, &doc)) != 0)
+		return rc;
+	rc = report_html_write(doc, c->out, c->domain, c->top, why, sizeof(why));
+	json_decref(doc);
+	if (rc != 0) {
+		cli_error(&c->cli, "%s", why);
+		return EXIT_CANTCREAT;
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:s}", "file", why);
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(o);
+	} else
+		printf("%s\n", why);
 	return 0;
 }
 
@@ -1004,12 +1059,16 @@ cmd_report(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
 	sub = argv[1];
+	if (strcmp(sub, "generate") == 0)
+		return cmd_report_generate(argc - 1, argv + 1);
 	if (strcmp(sub, "ingest") == 0)
 		c.cli.prog = "inkan report ingest";
 	else if (strcmp(sub, "summary") == 0)
 		c.cli.prog = "inkan report summary";
 	else if (strcmp(sub, "parse") == 0)
 		c.cli.prog = "inkan report parse";
+	else if (strcmp(sub, "html") == 0)
+		c.cli.prog = "inkan report html";
 	else {
 		c.cli.prog = "inkan report";
 		return cli_usage_error(&c.cli, "unknown subcommand '%s'", sub);
@@ -1045,6 +1104,9 @@ cmd_report(int argc, char **argv)
 		case OPT_NO_DNS:
 			c.no_dns = true;
 			break;
+		case OPT_OUT:
+			c.out = optarg;
+			break;
 		default:
 			switch (cli_common_opt(&c.cli, ch, optarg)) {
 			case 1:
@@ -1057,6 +1119,8 @@ cmd_report(int argc, char **argv)
 	}
 	if (strcmp(sub, "summary") == 0)
 		return cmd_summary(&c, argc, argv);
+	if (strcmp(sub, "html") == 0)
+		return cmd_html(&c, argc, argv);
 	c.parse_only = strcmp(sub, "parse") == 0;
 	return cmd_ingest(&c, argc, argv);
 }

@@ -1,4 +1,5 @@
-/* test_report.c - report parsing, unpacking and the SQLite store. */
+/* test_report.c - report parsing, unpacking, the SQLite store, and
+ * generating reports (report_gen.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include "inkan/error.h"
 #include "inkan/limits.h"
 #include "inkan/report.h"
+#include "inkan/report_gen.h"
 #include "inkan/store.h"
 
 static const struct {
@@ -347,6 +349,242 @@ test_arf(void **state)
 	inkan_arena_free(a);
 }
 
+/* ---- generating (report_gen.h) ---- */
+
+static void
+test_gen_pack(void **state)
+{
+	struct inkan_arena *a = inkan_arena_new();
+	const char *xml = "<feedback>hello hello hello hello</feedback>";
+	const char *un, *extra_bad[] = { "X-Bad: a\nInjected: b" };
+	char *gz, *fn, *msg;
+	size_t gzlen, unlen, len;
+
+	(void)state;
+	/* gzip: our own decompressor reads it back; the same input gives the
+	 * same bytes (no name, no time in the header) */
+	assert_int_equal(inkan_report_gzip(a, xml, strlen(xml), &gz, &gzlen), 0);
+	assert_true((unsigned char)gz[0] == 0x1f && (unsigned char)gz[1] == 0x8b);
+	assert_int_equal(gz[4] | gz[5] | gz[6] | gz[7], 0);	/* MTIME 0 */
+	assert_int_equal(inkan_report_decompress(a, gz, gzlen, &un, &unlen, NULL), 0);
+	assert_int_equal(unlen, strlen(xml));
+	assert_memory_equal(un, xml, unlen);
+	/* RFC 9990 / RFC 8460 §5.1 file names */
+	fn = inkan_report_filename(a, "mx.example", "example.com", 1, 2, "ab-c/d!1", "xml.gz");
+	assert_string_equal(fn, "mx.example!example.com!1!2!abcd1.xml.gz");
+	fn = inkan_report_filename(a, "mx.example", "example.com", 1, 2, NULL, "json");
+	assert_string_equal(fn, "mx.example!example.com!1!2.json");
+	assert_null(inkan_report_filename(a, "../etc", "example.com", 1, 2, NULL, "xml"));
+	assert_null(inkan_report_filename(a, "mx.example", "a/b.example", 1, 2, NULL, "xml"));
+	assert_null(inkan_report_filename(a, "mx.example", "a!b.example", 1, 2, NULL, "xml"));
+	/* the message: no header field can be smuggled in */
+	struct inkan_report_mail m = { "r@mx.example", "d@example.com", "Report Domain: x",
+		"abc", "mx.example", NULL, 0, "text\n", NULL, "application/gzip", "f.xml.gz",
+		gz, gzlen };
+	assert_int_equal(inkan_report_mail_compose(a, &m, 0, &msg, &len), 0);
+	assert_non_null(strstr(msg, "Date: Thu, 1 Jan 1970 00:00:00 +0000\n"));
+	assert_non_null(strstr(msg, "Message-ID: <abc@mx.example>\n"));
+	assert_non_null(strstr(msg, "filename=\"f.xml.gz\""));
+	for (const char *l = msg; *l != '\0'; l = strchr(l, '\n') + 1)
+		assert_true(strcspn(l, "\n") <= 998);	/* RFC 5322 §2.1.1 */
+	m.to = "d@example.com\r\nBcc: x@evil.example";
+	assert_int_equal(inkan_report_mail_compose(a, &m, 0, &msg, &len), INKAN_EINVAL);
+	m.to = "d@example.com";
+	m.subject = "Report\nBcc: x@evil.example";
+	assert_int_equal(inkan_report_mail_compose(a, &m, 0, &msg, &len), INKAN_EINVAL);
+	m.subject = "Report";
+	m.extra = extra_bad;
+	m.nextra = 1;
+	assert_int_equal(inkan_report_mail_compose(a, &m, 0, &msg, &len), INKAN_EINVAL);
+	m.nextra = 0;
+	m.filename = "a\"b";
+	assert_int_equal(inkan_report_mail_compose(a, &m, 0, &msg, &len), INKAN_EINVAL);
+	inkan_arena_free(a);
+}
+
+static const struct {
+	const char *name, *line;
+	int rc;
+	const char *why;	/* in diag.why, or the parsed result type */
+} sessions[] = {
+	{ "sts-success", "1790035300\ta.example\tsts\tversion: STSv1|mode: enforce\t"
+	  "mx1.a.example\t192.0.2.5\t2001:DB8::1\tsuccess", 0, "success" },
+	{ "rfc3339-time", "2026-09-22T01:00:00Z\ta.example\tSTS\t-\t-\t-\t-\t"
+	  "Certificate-Expired", 0, "certificate-expired" },
+	{ "optional-fields", "1\ta.example\ttlsa\t3 1 1 AB\tmx.a.example\t-\t-\t"
+	  "tlsa-invalid\tmx\thttps://x.example/\tE42", 0, "tlsa-invalid" },
+	{ "comment", "  # a comment", INKAN_ENOTFOUND, "" },
+	{ "blank", " \t ", INKAN_ENOTFOUND, "" },
+	{ "too-few-fields", "1\ta.example\tsts\t-\t-\t-\t-", INKAN_EMALFORMED, "at least 8" },
+	{ "too-many-fields", "1\ta.example\tsts\t-\t-\t-\t-\tsuccess\t-\t-\t-\tx",
+	  INKAN_EMALFORMED, "more than" },
+	{ "bad-time", "soon\ta.example\tsts\t-\t-\t-\t-\tsuccess", INKAN_EMALFORMED,
+	  "field 1 (time)" },
+	{ "time-overflow", "99999999999999999999\ta.example\tsts\t-\t-\t-\t-\tsuccess",
+	  INKAN_EMALFORMED, "field 1 (time)" },
+	{ "bad-domain", "1\t-\tsts\t-\t-\t-\t-\tsuccess", INKAN_EMALFORMED,
+	  "field 2 (policy-domain): missing" },
+	{ "bad-type", "1\ta.example\tdane\t-\t-\t-\t-\tsuccess", INKAN_EMALFORMED,
+	  "field 3 (policy-type)" },
+	{ "strings-for-no-policy", "1\ta.example\tno-policy-found\tx\t-\t-\t-\tsuccess",
+	  INKAN_EMALFORMED, "field 4 (policy-strings)" },
+	{ "empty-string", "1\ta.example\tsts\ta||b\t-\t-\t-\tsuccess", INKAN_EMALFORMED,
+	  "empty policy string" },
+	{ "control-char", "1\ta.example\tsts\ta\001b\t-\t-\t-\tsuccess", INKAN_EMALFORMED,
+	  "control character" },
+	{ "bad-mx", "1\ta.example\tsts\t-\tmx..a.example\t-\t-\tsuccess", INKAN_EMALFORMED,
+	  "field 5 (mx-host)" },
+	{ "bad-ip", "1\ta.example\tsts\t-\t-\t192.0.2.256\t-\tsuccess", INKAN_EMALFORMED,
+	  "field 6 (sending-ip)" },
+	{ "bad-result", "1\ta.example\tsts\t-\t-\t-\t-\tfailed", INKAN_EMALFORMED,
+	  "field 8 (result)" },
+};
+
+static void
+test_session_parse(void **state)
+{
+	struct inkan_arena *a = inkan_arena_new();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sessions) / sizeof(sessions[0]); i++) {
+		struct inkan_tlsrpt_session s;
+		struct inkan_report_diag d = { "" };
+		int rc = inkan_tlsrpt_session_parse(a, sessions[i].line, strlen(sessions[i].line),
+		    &s, &d);
+
+		if (rc != sessions[i].rc || (rc == 0 && strcmp(s.result, sessions[i].why) != 0) ||
+		    (rc == INKAN_EMALFORMED && strstr(d.why, sessions[i].why) == NULL))
+			fail_msg("%s: wanted %d \"%s\", got %d \"%s\" (%s)", sessions[i].name,
+			    sessions[i].rc, sessions[i].why, rc, d.why, rc == 0 ? s.result : "");
+	}
+	struct inkan_tlsrpt_session s;
+	assert_int_equal(inkan_tlsrpt_session_parse(a, sessions[0].line, strlen(sessions[0].line),
+	    &s, NULL), 0);
+	assert_string_equal(s.receiving_ip, "2001:db8::1");	/* normalised */
+	assert_int_equal(s.npolicy_string, 2);
+	assert_string_equal(s.policy_string[1], "mode: enforce");
+	char *longline = malloc(INKAN_TLSRPT_SESSION_MAX_LINE + 10);
+	memset(longline, 'x', INKAN_TLSRPT_SESSION_MAX_LINE + 9);
+	longline[INKAN_TLSRPT_SESSION_MAX_LINE + 9] = '\0';
+	assert_int_equal(inkan_tlsrpt_session_parse(a, longline, strlen(longline), &s, NULL),
+	    INKAN_ETOOBIG);
+	free(longline);
+	inkan_arena_free(a);
+}
+
+static void
+test_xml_out(void **state)
+{
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_dmarc_reason rs = { "policy_test_mode", "t=y" };
+	struct inkan_dmarc_auth spf = { "a.example", NULL, "mfrom", "pass", NULL };
+	struct inkan_dmarc_row row = { "2001:db8::1", 3, "pass", "fail", "pass", &rs, 1,
+		"a.example", "", NULL, NULL, 0, &spf, 1 };
+	struct inkan_dmarc_report r = { .org_name = "o & <p>", .email = "r@x.example",
+		.report_id = "1", .domain = "a.example", .p = "reject", .pct = -1,
+		.begin = 1, .end = 2, .rows = &row, .nrows = 1 };
+	struct inkan_dmarc_report back;
+	char *xml;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(inkan_dmarc_report_xml(a, &r, INKAN_AGGR_RFC9990, &xml, &len), 0);
+	assert_non_null(strstr(xml, "<org_name>o &amp; &lt;p&gt;</org_name>"));
+	assert_non_null(strstr(xml, "<source_ip>2001:db8:0:0:0:0:0:1</source_ip>"));
+	/* "pass" is no disposition for either XSD */
+	assert_non_null(strstr(xml, "<disposition>none</disposition>"));
+	assert_non_null(strstr(xml, "<type>policy_test_mode</type>"));
+	assert_int_equal(inkan_dmarc_parse_xml(a, xml, len, &back, NULL), 0);
+	assert_string_equal(back.org_name, "o & <p>");
+	assert_int_equal(back.messages, 3);
+	/* RFC 7489 has no policy_test_mode: "other", the type in the comment */
+	assert_int_equal(inkan_dmarc_report_xml(a, &r, INKAN_AGGR_RFC7489, &xml, &len), 0);
+	assert_non_null(strstr(xml, "<type>other</type>"));
+	assert_non_null(strstr(xml, "<comment>policy_test_mode: t=y</comment>"));
+	assert_non_null(strstr(xml, "<sp>reject</sp>"));	/* sp defaults to p */
+	assert_non_null(strstr(xml, "<pct>100</pct>"));
+	row.source_ip = "not an address";
+	assert_int_equal(inkan_dmarc_report_xml(a, &r, INKAN_AGGR_RFC9990, &xml, &len),
+	    INKAN_EINVAL);
+	row.source_ip = "192.0.2.1";
+	row.disposition = "discard";
+	assert_int_equal(inkan_dmarc_report_xml(a, &r, INKAN_AGGR_RFC9990, &xml, &len),
+	    INKAN_EINVAL);
+	r.nrows = 0;	/* RFC 9990: at least one record */
+	assert_int_equal(inkan_dmarc_report_xml(a, &r, INKAN_AGGR_RFC9990, &xml, &len),
+	    INKAN_EINVAL);
+	inkan_arena_free(a);
+}
+
+/* inkan_aggr_build over verdicts stored through the milter's API. */
+static void
+test_aggr_build(void **state)
+{
+	char dir[] = "/tmp/inkan-aggr-XXXXXX", path[128], why[256];
+	static const struct inkan_verdict_dkim dk1[2] = {
+		{ "esp.example", "e", "pass", NULL }, { "a.example", "s", "pass", NULL } };
+	static const struct inkan_verdict_dkim dk2[2] = {
+		{ "a.example", "s", "pass", NULL }, { "esp.example", "e", "pass", NULL } };
+	struct inkan_verdict v[5];
+	struct inkan_aggr_opts o = { "Org", "r@mx.example", NULL, NULL, 1000, 2000,
+		INKAN_AGGR_RFC9990 };
+	struct inkan_aggr_stats st;
+	struct inkan_dmarc_report *reps;
+	struct inkan_store *store;
+	struct inkan_arena *a = inkan_arena_new();
+	size_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/v.db", dir);
+	assert_int_equal(inkan_store_open(path, &store, why, sizeof(why)), 0);
+	for (int i = 0; i < 5; i++) {
+		memset(&v[i], 0, sizeof(v[i]));
+		v[i].ts = 1000 + i;
+		v[i].source_ip = "192.0.2.1";
+		v[i].header_from = "a.example";
+		v[i].envelope_from = "a.example";
+		v[i].spf_domain = "a.example";
+		v[i].spf_scope = "mfrom";
+		v[i].spf_result = "pass";
+		v[i].policy_domain = "a.example";
+		v[i].p = "none";
+		v[i].pct = -1;
+		v[i].dkim_aligned = v[i].spf_aligned = "pass";
+		v[i].disposition = "none";
+		v[i].ndkim = 2;
+		v[i].dkim = i % 2 ? dk1 : dk2;
+	}
+	v[4].ts = 2000;			/* outside [1000, 2000) */
+	v[3].policy_domain = NULL;	/* no DMARC record */
+	assert_int_equal(inkan_store_put_verdicts(store, v, 5), 0);
+	assert_int_equal(inkan_aggr_build(store, a, &o, &reps, &n, &st), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(st.verdicts, 4);
+	assert_int_equal(st.no_policy, 1);
+	assert_int_equal(st.reported, 3);
+	assert_string_equal(reps[0].domain, "a.example");
+	assert_int_equal(reps[0].begin, 1000);
+	assert_int_equal(reps[0].end, 1999);
+	/* the same two signatures in either order: one record, aligned first */
+	assert_int_equal(reps[0].nrows, 1);
+	assert_int_equal(reps[0].rows[0].count, 3);
+	assert_int_equal(reps[0].rows[0].ndkim_auth, 2);
+	assert_string_equal(reps[0].rows[0].dkim_auth[0].domain, "a.example");
+	assert_int_equal(strlen(reps[0].report_id), 32);
+	/* bad options */
+	o.end = o.begin;
+	assert_int_equal(inkan_aggr_build(store, a, &o, &reps, &n, NULL), INKAN_EINVAL);
+	inkan_store_close(store);
+	inkan_arena_free(a);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/v.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/v.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -359,6 +597,10 @@ main(void)
 		cmocka_unit_test(test_sniff),
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_arf),
+		cmocka_unit_test(test_gen_pack),
+		cmocka_unit_test(test_session_parse),
+		cmocka_unit_test(test_xml_out),
+		cmocka_unit_test(test_aggr_build),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
