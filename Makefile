@@ -48,6 +48,7 @@ bench: test-deps
 	sh bench/run.sh build-bench
 	sh bench/dkim_run.sh build-bench
 	sh bench/verify_run.sh build-bench
+	sh bench/report_run.sh build-bench
 
 install: build
 	meson install -C $(BUILD)

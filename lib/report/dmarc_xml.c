@@ -10,6 +10,13 @@
  *
  * Elements are found by local name so that the RFC 7489 namespace, the
  * RFC 9990 namespace and the namespace-less draft all read the same.
+ *
+ * Speed (bench/RESULTS.md, Reports): XML_PARSE_NOBLANKS drops the
+ * whitespace-only text nodes between elements (a report is data, never
+ * mixed content, and every value is trimmed anyway) and
+ * XML_PARSE_COMPACT keeps short texts inside their node; together they
+ * make libxml2 build half the nodes and allocations.  The tree is only
+ * read, as COMPACT requires.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -27,6 +34,9 @@
 #include "inkan/limits.h"
 #include "inkan/report.h"
 #include "report_int.h"
+
+#define INKAN__DMARC_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | \
+	XML_PARSE_NOCDATA | XML_PARSE_NOBLANKS | XML_PARSE_COMPACT)
 
 struct px {
 	struct inkan_arena *a;
@@ -380,7 +390,7 @@ inkan_dmarc_parse_xml(struct inkan_arena *a, const char *p, size_t len,
 	if (ctxt == NULL)
 		return INKAN_ENOMEM;
 	doc = xmlCtxtReadMemory(ctxt, p, (int)len, "report.xml", NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	    INKAN__DMARC_XML_OPTIONS);
 	if (doc == NULL) {
 		const xmlError *e = xmlCtxtGetLastError(ctxt);
 		char msg[160] = "unknown error";
