@@ -210,6 +210,9 @@ mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+static void wlog(struct inkan_verdict_writer *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
 wlog(struct inkan_verdict_writer *w, const char *fmt, ...)
 {

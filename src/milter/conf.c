@@ -93,6 +93,8 @@ struct rd {
 	bool failed;
 };
 
+static void fail(struct rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void
 fail(struct rd *r, const char *fmt, ...)
 {
