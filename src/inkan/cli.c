@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "inkan/bulk.h"
 #include "inkan/error.h"
 
 void
@@ -166,4 +167,44 @@ cli_resolver_close(struct cli *cli)
 	inkan_zone_free(cli->zone);
 	cli->cache = cli->base = cli->live = NULL;
 	cli->zone = NULL;
+}
+
+const char *
+cli_async_default(void)
+{
+	const char *e = getenv("INKAN_ASYNC");
+
+	return e != NULL && *e != '\0' ? e : "auto";
+}
+
+static bool
+stub_possible(const struct cli *cli)
+{
+	return cli->nresolvers == 1 && cli->no_dnssec && cli->nzones == 0;
+}
+
+int
+cli_async_check(const struct cli *cli, const char *backend)
+{
+	if (strcmp(backend, "auto") != 0 && strcmp(backend, "stub") != 0 &&
+	    strcmp(backend, "unbound") != 0)
+		return cli_usage_error(cli, "--async-backend (or INKAN_ASYNC) wants auto, stub "
+		    "or unbound, not '%s'", backend);
+	if (strcmp(backend, "stub") == 0 && !stub_possible(cli))
+		return cli_usage_error(cli, "the stub backend needs exactly one --resolver, "
+		    "--no-dnssec and no --zone or --overlay");
+	return 0;
+}
+
+int
+cli_async_open(const struct cli *cli, const char *backend, struct inkan_async **out)
+{
+	/* One forwarder without validation needs none of libunbound: the
+	 * stub asks it directly at a fraction of the cost per query
+	 * (bench/RESULTS.md). */
+	if (cli->base != cli->live)
+		return inkan_async_sync_new(cli->base, out);
+	if (strcmp(backend, "unbound") != 0 && stub_possible(cli))
+		return inkan_async_stub_new(cli->resolvers[0], cli->timeout_ms, out);
+	return inkan_async_unbound_new(cli->live, out);
 }

@@ -86,6 +86,21 @@ int cli_common_opt(struct cli *cli, int c, const char *arg);
  * returns a non-zero exit code on failure. */
 int cli_resolver_open(struct cli *cli);
 void cli_resolver_close(struct cli *cli);
+/* The async DNS source of the bulk commands (spf check --batch, survey):
+ * "auto", "stub" or "unbound" (--async-backend; default from the
+ * INKAN_ASYNC environment variable, else "auto"). */
+struct inkan_async;
+const char *cli_async_default(void);
+/* Check a backend name against the DNS options: the stub serves exactly
+ * one forwarder without validation and without zones.  0, or
+ * EXIT_USAGE after printing why. */
+int cli_async_check(const struct cli *cli, const char *backend);
+/* The source for the opened resolver stack: a zone or overlay answers at
+ * once through the sync adapter; one forwarder without validation goes to
+ * the lean stub (unless "unbound" was asked for); else libunbound.
+ * Returns 0 or an INKAN_E* error. */
+int cli_async_open(const struct cli *cli, const char *backend, struct inkan_async **out);
+
 /* Print "inkan spf check: message" to stderr. */
 void cli_error(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print the usage hint and return EXIT_USAGE. */

@@ -303,20 +303,6 @@ read_batch(struct check_opts *o, FILE *f, struct batch *b)
 	return ferror(f) ? INKAN_EIO : 0;
 }
 
-/* Whether the stub can serve: exactly one forwarder, nothing to validate,
- * no zone in front. */
-static bool
-stub_possible(const struct check_opts *o)
-{
-	return o->cli.nresolvers == 1 && o->cli.no_dnssec && o->cli.nzones == 0;
-}
-
-static bool
-use_stub(const struct check_opts *o)
-{
-	return strcmp(o->async_backend, "unbound") != 0 && stub_possible(o);
-}
-
 static int
 run_batch(struct check_opts *o)
 {
@@ -360,16 +346,7 @@ run_batch(struct check_opts *o)
 	}
 	if (o->cli.trace)
 		inkan_resolver_set_trace(cache_only, o->cli.cache->trace, o->cli.cache->trace_arg);
-	/* A plain live resolver answers asynchronously; a zone or an overlay
-	 * answers at once through the adapter.  One forwarder without
-	 * validation needs none of libunbound: the stub asks it directly at
-	 * a fraction of the cost per query (bench/RESULTS.md). */
-	if (o->cli.base != o->cli.live)
-		rc = inkan_async_sync_new(o->cli.base, &as);
-	else if (use_stub(o))
-		rc = inkan_async_stub_new(o->cli.resolvers[0], o->cli.timeout_ms, &as);
-	else
-		rc = inkan_async_unbound_new(o->cli.live, &as);
+	rc = cli_async_open(&o->cli, o->async_backend, &as);
 	if (rc != 0 || inkan_bulk_new(cache_only, as, o->jobs, &bulk) != 0) {
 		cli_error(&o->cli, "cannot start the batch: %s", inkan_strerror(rc));
 		exit_code = EXIT_SOFTWARE;
@@ -430,8 +407,7 @@ spf_check(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.cli.prog = "inkan spf check";
-	o.async_backend = getenv("INKAN_ASYNC") != NULL && *getenv("INKAN_ASYNC") != '\0' ?
-	    getenv("INKAN_ASYNC") : "auto";
+	o.async_backend = cli_async_default();
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		char *end;
@@ -476,13 +452,8 @@ spf_check(int argc, char **argv)
 			return cli_usage_error(&o.cli, "unknown option");
 		}
 	}
-	if (strcmp(o.async_backend, "auto") != 0 && strcmp(o.async_backend, "stub") != 0 &&
-	    strcmp(o.async_backend, "unbound") != 0)
-		return cli_usage_error(&o.cli, "--async-backend (or INKAN_ASYNC) wants auto, stub "
-		    "or unbound, not '%s'", o.async_backend);
-	if (strcmp(o.async_backend, "stub") == 0 && !stub_possible(&o))
-		return cli_usage_error(&o.cli, "the stub backend needs exactly one --resolver, "
-		    "--no-dnssec and no --zone or --overlay");
+	if ((rc = cli_async_check(&o.cli, o.async_backend)) != 0)
+		return rc;
 	if (o.batch != NULL ? optind != argc : (argc - optind < 2 || argc - optind > 3))
 		return cli_usage_error(&o.cli, o.batch != NULL ?
 		    "--batch takes no IP SENDER HELO arguments" : "wants IP SENDER [HELO]");

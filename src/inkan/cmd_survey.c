@@ -275,12 +275,6 @@ count_lines(FILE *f)
 	return n;
 }
 
-static bool
-stub_possible(const struct run_opts *o)
-{
-	return o->cli.nresolvers == 1 && o->cli.no_dnssec && o->cli.nzones == 0;
-}
-
 static int
 survey_run(struct run_opts *o)
 {
@@ -312,12 +306,7 @@ survey_run(struct run_opts *o)
 	}
 	if (o->cli.trace)
 		inkan_resolver_set_trace(cache_only, o->cli.cache->trace, o->cli.cache->trace_arg);
-	if (o->cli.base != o->cli.live)
-		rc = inkan_async_sync_new(o->cli.base, &as);
-	else if (strcmp(o->async_backend, "unbound") != 0 && stub_possible(o))
-		rc = inkan_async_stub_new(o->cli.resolvers[0], o->cli.timeout_ms, &as);
-	else
-		rc = inkan_async_unbound_new(o->cli.live, &as);
+	rc = cli_async_open(&o->cli, o->async_backend, &as);
 	if (rc == 0)
 		rc = inkan_survey_async_ratelimit_new(as, o->qps, &capped);
 	if (rc != 0 || (rc = inkan_bulk_new(cache_only, capped, o->jobs, &r.bulk)) != 0) {
@@ -387,8 +376,7 @@ cmd_run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.cli.prog = "inkan survey run";
 	o.jobs = INKAN_BULK_DEFAULT_JOBS;
-	o.async_backend = getenv("INKAN_ASYNC") != NULL && *getenv("INKAN_ASYNC") != '\0' ?
-	    getenv("INKAN_ASYNC") : "auto";
+	o.async_backend = cli_async_default();
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		char *end;
@@ -438,13 +426,8 @@ cmd_run(int argc, char **argv)
 	}
 	if (o.db == NULL)
 		return cli_usage_error(&o.cli, "--db FILE is required");
-	if (strcmp(o.async_backend, "auto") != 0 && strcmp(o.async_backend, "stub") != 0 &&
-	    strcmp(o.async_backend, "unbound") != 0)
-		return cli_usage_error(&o.cli, "--async-backend (or INKAN_ASYNC) wants auto, stub "
-		    "or unbound, not '%s'", o.async_backend);
-	if (strcmp(o.async_backend, "stub") == 0 && !stub_possible(&o))
-		return cli_usage_error(&o.cli, "the stub backend needs exactly one --resolver, "
-		    "--no-dnssec and no --zone or --overlay");
+	if ((rc = cli_async_check(&o.cli, o.async_backend)) != 0)
+		return rc;
 	if (argc - optind > 1)
 		return cli_usage_error(&o.cli, "wants at most one INPUT");
 	o.input = optind < argc ? argv[optind] : NULL;
