@@ -12,8 +12,10 @@
  * id is unchanged is used as it is; an id change, or a policy close to
  * expiry, is re-fetched; when that fetch fails the cached policy stays
  * in force until it expires (RFC 8461 §5.1), and a policy whose TXT
- * record has gone is used until it expires too (§10.2: removal goes
- * through a "none" policy, so a vanished record alone changes nothing).
+ * record has gone, or cannot be looked up, is used until it expires too
+ * (§3.3: with no live policy from DNS or HTTPS, a cached unexpired one
+ * applies; a domain withdraws its policy by publishing mode "none", not
+ * by deleting the record alone).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -541,7 +543,7 @@ sts_stage(struct inkan_sts *s, struct inkan_arena *a, struct inkan_sts_answer *o
 		return out->why ? 0 : INKAN_ENOMEM;
 	default:
 		/* No (usable) record: a cached policy stays until it expires
-		 * (RFC 8461 §10.2). */
+		 * (RFC 8461 §3.3). */
 		if (row.found) {
 			out->cache = INKAN_STS_CACHE_FRESH;
 			if ((rc = use_row(s, a, out, &row, t, &ok)) != 0)
