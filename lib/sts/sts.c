@@ -138,13 +138,6 @@ inkan_sts_nexthop_domain(struct inkan_arena *a, const char *nexthop, const char 
 			n = (size_t)(p - name);
 		}
 	}
-	/* "192.0.2.1." is the address too (the fuzzer found it passing as
-	 * a name and failing on its own output). */
-	if (inkan_ip_parse(name, n, &ip) == 0 ||
-	    (n > 1 && name[n - 1] == '.' && inkan_ip_parse(name, n - 1, &ip) == 0)) {
-		w = "an address literal has no policy domain";
-		goto bad;
-	}
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)name[i] >= 0x80)
 			ascii = false;
@@ -157,6 +150,14 @@ inkan_sts_nexthop_domain(struct inkan_arena *a, const char *nexthop, const char 
 		}
 		name = out;
 		n = strlen(out);
+	}
+	/* "192.0.2.1." is the address too (the fuzzer found it passing as
+	 * a name and failing on its own output), and so is what IDNA
+	 * mapping turns into one ("1.2.3.4\u00b2" -> "1.2.3.42"). */
+	if (inkan_ip_parse(name, n, &ip) == 0 ||
+	    (n > 1 && name[n - 1] == '.' && inkan_ip_parse(name, n - 1, &ip) == 0)) {
+		w = "an address literal has no policy domain";
+		goto bad;
 	}
 	if (inkan_dname_check(name, n, INKAN_DNAME_HOSTNAME, &w) != 0)
 		goto bad;
