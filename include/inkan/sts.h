@@ -52,7 +52,9 @@ struct inkan_sts_opts {
 	 * = the resolver above. */
 	struct inkan_mtasts_fetch_opts fetch;
 	/* Refresh a cached policy this many seconds before it expires (and
-	 * when the TXT id changed); 0 = INKAN_STS_REFRESH_BEFORE. */
+	 * when the TXT id changed); 0 = INKAN_STS_REFRESH_BEFORE.  At most
+	 * half the policy's max_age, so that a short-lived policy is not
+	 * fetched on every use. */
 	uint32_t refresh_before;
 	/* Consider DANE (default in the daemon: yes). */
 	bool no_dane;
