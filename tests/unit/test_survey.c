@@ -325,6 +325,170 @@ test_ratelimit(void **state)
 	inkan_resolver_free(cache);
 }
 
+/* A lossy source: the first `lose` tries of every (name, type) are
+ * answered TIMEOUT, later ones from the zone.  Stands for a path that
+ * drops packets, offline. */
+struct lossy_q {
+	struct lossy_q *next;
+	inkan_async_cb cb;
+	void *arg;
+	uint16_t type;
+	char name[256];
+};
+
+struct lossy {
+	struct inkan_async as;
+	struct lossy_q *head;
+	unsigned lose;
+	char seen[512][270];
+	unsigned tries[512], nseen;
+	struct inkan_arena *a;
+};
+
+static int
+lossy_submit(struct inkan_async *as, const char *name, uint16_t type, inkan_async_cb cb,
+    void *arg)
+{
+	struct lossy *l = (struct lossy *)as;
+	struct lossy_q *q = calloc(1, sizeof(*q));
+
+	assert_non_null(q);
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	q->type = type;
+	q->cb = cb;
+	q->arg = arg;
+	q->next = l->head;
+	l->head = q;
+	as->pending++;
+	return 0;
+}
+
+static int
+lossy_wait(struct inkan_async *as)
+{
+	struct lossy *l = (struct lossy *)as;
+	struct lossy_q *q = l->head;
+	struct inkan_dns_answer ans;
+	char key[270];
+	unsigned i;
+
+	if (q == NULL)
+		return 0;
+	l->head = q->next;
+	snprintf(key, sizeof(key), "%s/%u", q->name, q->type);
+	for (i = 0; i < l->nseen && strcmp(l->seen[i], key) != 0; i++)
+		continue;
+	if (i == l->nseen) {
+		assert_true(l->nseen < 512);
+		snprintf(l->seen[l->nseen++], sizeof(l->seen[0]), "%s", key);
+	}
+	inkan_arena_reset(l->a);
+	if (l->tries[i]++ < l->lose) {
+		memset(&ans, 0, sizeof(ans));
+		ans.status = INKAN_DNS_TIMEOUT;
+		ans.qname = q->name;
+		ans.qtype = q->type;
+	} else {
+		assert_int_equal(inkan_dns_query(res, l->a, q->name, q->type, &ans), 0);
+	}
+	as->pending--;
+	q->cb(q->arg, &ans);
+	free(q);
+	return 0;
+}
+
+static void
+lossy_destroy(struct inkan_async *as)
+{
+	(void)as;
+}
+
+static const struct inkan_async_ops lossy_ops = {
+	.submit = lossy_submit, .wait = lossy_wait, .destroy = lossy_destroy,
+};
+
+/* Survey every domain through the pacer over a source that loses the
+ * first `lose` tries of each query; returns the pacer's counts. */
+static struct inkan_survey_pacer_stats
+lossy_run(unsigned lose, unsigned retries, struct bj *jobs, unsigned *distinct)
+{
+	static struct lossy l;
+	struct inkan_resolver *cache;
+	struct inkan_async *paced;
+	struct inkan_bulk *b;
+	struct inkan_survey_pacing p = { .qps = 0, .retries = retries, .backoff_ms = 1 };
+	struct inkan_survey_pacer_stats st;
+
+	memset(&l, 0, sizeof(l));
+	l.as.ops = &lossy_ops;
+	l.lose = lose;
+	l.a = inkan_arena_new();
+	assert_int_equal(inkan_resolver_cache_new(NULL, 0, &cache), 0);
+	assert_int_equal(inkan_survey_async_pacer_new(&l.as, &p, &paced), 0);
+	assert_int_equal(inkan_bulk_new(cache, paced, 4, &b), 0);
+	for (size_t i = 0; i < ND; i++) {
+		struct inkan_bulk_job j = { bj_run, bj_done, &jobs[i] };
+
+		memset(&jobs[i], 0, sizeof(jobs[i]));
+		jobs[i].domain = domains[i];
+		jobs[i].a = inkan_arena_new();
+		assert_int_equal(inkan_bulk_add(b, &j), 0);
+	}
+	assert_int_equal(inkan_bulk_run(b), 0);
+	inkan_survey_pacer_get_stats(paced, &st);
+	*distinct = l.nseen;
+	inkan_bulk_free(b);
+	inkan_async_free(paced);
+	inkan_resolver_free(cache);
+	inkan_arena_free(l.a);
+	return st;
+}
+
+/* Retries: two lost tries per query and --retries 2 give the answers of
+ * a clean path, with exactly two retries per distinct query; one retry
+ * is not enough and every lookup ends in temperror. */
+static void
+test_retries(void **state)
+{
+	struct bj jobs[ND];
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_survey_pacer_stats st;
+	unsigned distinct;
+
+	(void)state;
+	st = lossy_run(2, 2, jobs, &distinct);
+	assert_true(distinct > ND * 5);
+	assert_int_equal(st.retries, 2 * distinct);
+	assert_int_equal(st.timeouts, 2 * distinct);
+	assert_int_equal(st.sent, 3 * distinct);
+	/* sf.t TXT is a SERVFAIL of the zone itself: its third try still
+	 * fails, and that is passed on */
+	assert_int_equal(st.servfails, 1);
+	assert_int_equal(st.failed, 1);
+	for (size_t i = 0; i < ND; i++) {
+		struct inkan_survey_result s = survey(a, domains[i]);
+
+		assert_int_equal(jobs[i].rc, 0);
+		assert_int_equal(jobs[i].r.mx, s.mx);
+		assert_int_equal(jobs[i].r.spf, s.spf);
+		assert_int_equal(jobs[i].r.spf_all, s.spf_all);
+		assert_int_equal(jobs[i].r.dmarc, s.dmarc);
+		assert_int_equal(jobs[i].r.dkim, s.dkim);
+		assert_int_equal(jobs[i].r.dane_hosts, s.dane_hosts);
+		inkan_arena_free(jobs[i].a);
+	}
+	st = lossy_run(2, 1, jobs, &distinct);
+	assert_int_equal(st.retries, distinct);
+	assert_int_equal(st.failed, distinct);
+	for (size_t i = 0; i < ND; i++) {
+		assert_int_equal(jobs[i].rc, 0);
+		assert_int_equal(jobs[i].r.mx, INKAN_SURVEY_MX_TEMPERROR);
+		assert_int_equal(jobs[i].r.dkim, INKAN_SURVEY_DKIM_TEMPERROR);
+		inkan_arena_free(jobs[i].a);
+	}
+	inkan_arena_free(a);
+}
+
 /* The store: put, has, tally by category with both denominators. */
 static void
 test_store(void **state)
@@ -388,6 +552,7 @@ main(void)
 		cmocka_unit_test(test_secure),
 		cmocka_unit_test(test_bulk_same),
 		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test(test_retries),
 		cmocka_unit_test(test_store),
 	};
 
