@@ -232,10 +232,18 @@ inkan_survey_zone_next(struct inkan_survey_zone *z, const char **name, size_t *l
 		size_t len;
 		int rc;
 
+		long pos = ftell(z->f);
+
 		if (feof(z->f))
 			return 0;
 		s = ldns_rr_new_frm_fp_l(&rr, z->f, &z->ttl, &z->origin, &z->prev, &z->line);
 		*lineno = (size_t)z->line;
+		if (s != LDNS_STATUS_OK && pos >= 0 && ftell(z->f) == pos && !feof(z->f)) {
+			/* no byte consumed: stop rather than loop */
+			ldns_rr_free(rr);
+			*why = "unreadable record";
+			return INKAN_EMALFORMED;
+		}
 		if (s == LDNS_STATUS_SYNTAX_EMPTY || s == LDNS_STATUS_SYNTAX_TTL ||
 		    s == LDNS_STATUS_SYNTAX_ORIGIN) {
 			ldns_rr_free(rr);
