@@ -6,7 +6,8 @@ MODE drop N:  the first N packets of every (qname, qtype) are dropped,
               later ones forwarded (a path that loses packets, made
               deterministic: a client needs N+1 tries for each query).
 MODE delay MS: every answer is held MS milliseconds (a slow path).
-Counts the packets it received; on SIGTERM writes "received N" to stdout.
+Counts the packets it received; on SIGTERM writes "received N" and
+"per_second C1,C2,..." (packets in each second of the run) to stdout.
 """
 import asyncio
 import signal
@@ -52,6 +53,8 @@ class Front(asyncio.DatagramProtocol):
     def datagram_received(self, data, addr):
         global received, next_id
         received += 1
+        sec = int(loop.time())
+        per_second[sec] = per_second.get(sec, 0) + 1
         if len(data) < 12:
             return
         if mode == "drop":
@@ -66,9 +69,14 @@ class Front(asyncio.DatagramProtocol):
 
 
 pending = {}
+per_second = {}
 next_id = 0
 def stop():
     print("received %d" % received, flush=True)
+    if per_second:
+        lo, hi = min(per_second), max(per_second)
+        print("per_second %s" % ",".join(str(per_second.get(t, 0)) for t in range(lo, hi + 1)),
+              flush=True)
     loop.stop()
 
 
