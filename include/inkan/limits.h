@@ -455,5 +455,13 @@
  * owner may be scattered in an unsorted zone): .jp has 1.7 million;
  * past this the zone is refused rather than memory grown for ever. */
 #define INKAN_SURVEY_ZONE_MAX_NAMES	(64u << 20)
+/* Answers the survey's shared cache keeps: a domain's answers are needed
+ * only while it is in flight (a re-run reads them again), and what many
+ * domains share (the include chains of big providers) stays hot in the
+ * LRU.  So the cache is sized from --jobs, not from the input: a million
+ * domains ask ~8 million questions, and keeping them all (the resolver
+ * default, 1M entries) would cost hundreds of MB for nothing. */
+#define INKAN_SURVEY_CACHE_PER_JOB	32
+#define INKAN_SURVEY_CACHE_MIN		65536
 
 #endif

@@ -541,7 +541,9 @@ survey_run(struct run_opts *o)
 		goto out;
 	if ((exit_code = cli_resolver_open(&o->cli)) != 0)
 		goto out;
-	if (inkan_resolver_cache_new(NULL, 0, &cache_only) != 0) {
+	if (inkan_resolver_cache_new(NULL, o->jobs * INKAN_SURVEY_CACHE_PER_JOB >
+	    INKAN_SURVEY_CACHE_MIN ? o->jobs * INKAN_SURVEY_CACHE_PER_JOB :
+	    INKAN_SURVEY_CACHE_MIN, &cache_only) != 0) {
 		exit_code = EXIT_SOFTWARE;
 		goto out;
 	}

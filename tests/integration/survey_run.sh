@@ -145,8 +145,12 @@ sent=$(summary "$work/lossy2.err" "queries sent")
 retr=$(summary "$work/lossy2.err" "retries")
 tmo=$(summary "$work/lossy2.err" "timeouts")
 failed=$(summary "$work/lossy2.err" "queries failed")
-[ -n "$sent" ] && [ "$retr" = "$sent" ] && [ "$tmo" = "$sent" ] && [ "$failed" = 0 ]
-tap $? "summary: one retry and one timeout per query ($retr, $tmo of $sent), none failed"
+# Every question's first two packets are lost, so every query needs one
+# retry; a handful may find the proxy's count already past two (the same
+# question asked again by a later domain after the stub gave up on it).
+[ -n "$sent" ] && [ "$retr" = "$tmo" ] && [ "$failed" = 0 ] && [ "$retr" -le "$sent" ] &&
+    [ "$((retr * 100))" -ge "$((sent * 98))" ]
+tap $? "summary: about one retry and one timeout per query ($retr, $tmo of $sent), none failed"
 stop_pid "$R/proxy.pid" dnsproxy.py
 
 # SERVFAIL: NSD refuses names of a zone it does not serve.
