@@ -146,8 +146,9 @@ retr=$(summary "$work/lossy2.err" "retries")
 tmo=$(summary "$work/lossy2.err" "timeouts")
 failed=$(summary "$work/lossy2.err" "queries failed")
 # Every question's first two packets are lost, so every query needs one
-# retry; a handful may find the proxy's count already past two (the same
-# question asked again by a later domain after the stub gave up on it).
+# retry.  Under ASan's timing a handful (5 of ~2500) were seen answered at
+# the first try: the proxy had already counted two packets of that
+# question (cause not pinned down), so allow 2 %.
 [ -n "$sent" ] && [ "$retr" = "$tmo" ] && [ "$failed" = 0 ] && [ "$retr" -le "$sent" ] &&
     [ "$((retr * 100))" -ge "$((sent * 98))" ]
 tap $? "summary: about one retry and one timeout per query ($retr, $tmo of $sent), none failed"
