@@ -105,25 +105,28 @@ inkan_survey_looks_like_zone(const char *line)
 	const char *p = line + strspn(line, " \t");
 	char tok[16];
 	int n = 0;
+	bool typed = false;
 
 	if (*p == '$')
 		return strncmp(p, "$ORIGIN", 7) == 0 || strncmp(p, "$TTL", 4) == 0 ||
 		    strncmp(p, "$INCLUDE", 8) == 0;
-	/* a record line: "owner [ttl] [class] type ...": look for a type
-	 * among the first five tokens that a domain list never has */
-	while (*p != '\0' && *p != '#' && *p != ';' && n++ < 5) {
+	/* a record line: "owner [ttl] [class] type rdata": at least three
+	 * tokens (a list line has at most two, so a category named "ns" is
+	 * no zone), SOA or NS among the first five */
+	while (*p != '\0' && *p != '#' && *p != ';' && n < 6) {
 		size_t len = strcspn(p, " \t\r\n");
 
-		if (len < sizeof(tok)) {
+		if (len < sizeof(tok) && n < 5) {
 			memcpy(tok, p, len);
 			tok[len] = '\0';
-			if (strcasecmp(tok, "SOA") == 0 || strcasecmp(tok, "NS") == 0)
-				return true;
+			if (n > 0 && (strcasecmp(tok, "SOA") == 0 || strcasecmp(tok, "NS") == 0))
+				typed = true;
 		}
+		n++;
 		p += len;
 		p += strspn(p, " \t\r\n");
 	}
-	return false;
+	return typed && n >= 3;
 }
 
 struct inkan_survey_zone {

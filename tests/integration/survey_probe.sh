@@ -97,6 +97,10 @@ EOF
 	nsd_server_conf "$B/zones" "$R" "$dport"
 	printf 'zone:\n\tname: probe.test\n\tzonefile: probe.test.zone\n'
 } > "$R/nsd.conf"
+! ss -lnu | grep -q "127.0.0.1:$dport " || bail "UDP port $dport is in use"
+for p in "$hport" "$sport" $((sport + 1)) $((sport + 2)); do
+	! ss -lnt | grep -q "127.0.0.1:$p " || bail "TCP port $p is in use"
+done
 setsid nsd -d -c "$R/nsd.conf" >> "$R/nsd.log" 2>&1 &
 echo $! > "$R/nsd.pid"
 

@@ -489,6 +489,92 @@ test_retries(void **state)
 	inkan_arena_free(a);
 }
 
+/* Input: list lines, the zone sniffer, the shard hash, delegations. */
+static void
+test_input(void **state)
+{
+	static const struct {
+		const char *line;
+		int rc;
+		const char *dom, *cat;
+	} lines[] = {
+		{ "Example.JP.\tco\n", 1, "example.jp", "co" },
+		{ "a.example, go # comment\n", 1, "a.example", "go" },
+		{ "  b.example\n", 1, "b.example", NULL },
+		{ "# only a comment\n", 0, NULL, NULL },
+		{ "\n", 0, NULL, NULL },
+		{ "single\n", INKAN_EMALFORMED, NULL, NULL },	/* one label */
+		{ "a..b\n", INKAN_EMALFORMED, NULL, NULL },
+		{ "a.example co extra\n", INKAN_EMALFORMED, NULL, NULL },
+	};
+	static const struct {
+		const char *line;
+		bool zone;
+	} sniff[] = {
+		{ "$ORIGIN jp.", true }, { "$TTL 3600", true },
+		{ "jp. 86400 IN SOA a.dns.jp. root.dns.jp. 1 2 3 4 5", true },
+		{ "example NS ns.example", true },
+		{ "example.jp co", false }, { "example.jp ns", false }, { "example.jp", false },
+		{ "example.jp, soa", false },
+	};
+	static const char zone_text_del[] =
+	    "$ORIGIN jp.\n$TTL 300\n@ SOA a. b. 1 2 3 4 5\n  NS a.dns.jp.\n"
+	    "example NS ns1.example\n NS ns2.example\nns1.example A 192.0.2.1\n"
+	    "co.example DS 1 13 2 00\nco.example NS x.\nother.net. NS y.\nEXAMPLE NS ns3.\n"
+	    "b NS ( c. )\n";
+	static const char *const want[] = { "example.jp", "co.example.jp", "b.jp" };
+	FILE *f;
+	struct inkan_survey_zone *z;
+	const char *name, *why;
+	size_t line, k = 0;
+	int rc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char buf[128], *d, *c;
+
+		snprintf(buf, sizeof(buf), "%s", lines[i].line);
+		rc = inkan_survey_line_parse(buf, &d, &c, &why);
+		if (rc != lines[i].rc)
+			fail_msg("line '%s': rc %d, want %d", lines[i].line, rc, lines[i].rc);
+		if (rc == 1) {
+			assert_string_equal(d, lines[i].dom);
+			if (lines[i].cat == NULL)
+				assert_null(c);
+			else
+				assert_string_equal(c, lines[i].cat);
+		}
+	}
+	for (size_t i = 0; i < sizeof(sniff) / sizeof(sniff[0]); i++)
+		if (inkan_survey_looks_like_zone(sniff[i].line) != sniff[i].zone)
+			fail_msg("sniff '%s': want %d", sniff[i].line, sniff[i].zone);
+	/* FNV-1a 64 test vectors: "" and "a" */
+	assert_true(inkan_survey_shard_hash("") == 0xcbf29ce484222325ull);
+	assert_true(inkan_survey_shard_hash("a") == 0xaf63dc4c8601ec8cull);
+	assert_true(inkan_survey_in_shard("a", (unsigned)(0xaf63dc4c8601ec8cull % 7) + 1, 7));
+	assert_false(inkan_survey_in_shard("a", (unsigned)((0xaf63dc4c8601ec8cull + 1) % 7) + 1, 7));
+	assert_true(inkan_survey_in_shard("a", 1, 1));
+	f = fmemopen((void *)zone_text_del, strlen(zone_text_del), "r");
+	assert_non_null(f);
+	assert_int_equal(inkan_survey_zone_open(f, NULL, &z), 0);
+	while ((rc = inkan_survey_zone_next(z, &name, &line, &why)) == 1) {
+		assert_true(k < 3);
+		assert_string_equal(name, want[k]);
+		k++;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(k, 3);
+	inkan_survey_zone_close(z);
+	fclose(f);
+	/* an NS before any SOA or $ORIGIN: the apex is unknown */
+	f = fmemopen((void *)"a.b. NS c.\n", 11, "r");
+	assert_int_equal(inkan_survey_zone_open(f, NULL, &z), 0);
+	assert_int_equal(inkan_survey_zone_next(z, &name, &line, &why), INKAN_EMALFORMED);
+	assert_non_null(strstr(why, "apex"));
+	inkan_survey_zone_close(z);
+	fclose(f);
+}
+
 /* The store: put, has, tally by category with both denominators. */
 static void
 test_store(void **state)
@@ -553,6 +639,7 @@ main(void)
 		cmocka_unit_test(test_bulk_same),
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_retries),
+		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_store),
 	};
 
