@@ -135,6 +135,10 @@ int inkan_survey_async_ratelimit_new(struct inkan_async *inner, unsigned qps,
  * so the rate it sends at does not depend on how long answers take. */
 struct inkan_survey_pacing {
 	unsigned qps, retries, backoff_ms;
+	/* Most tries inside inner at once (0 = INKAN_SURVEY_DEFAULT_WINDOW);
+	 * past it queries wait for answers.  A cap of Q queries a second
+	 * over answers taking T seconds needs a window of Q*T. */
+	size_t window;
 };
 int inkan_survey_async_pacer_new(struct inkan_async *inner, const struct inkan_survey_pacing *p,
     struct inkan_async **out);

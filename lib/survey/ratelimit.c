@@ -12,7 +12,11 @@
  * blocks in the inner source longer than the time to the next token or
  * the next retry due (the inner wait_for op), and sends on time while
  * thousands of answers are outstanding; the caller keeps enough queries
- * in flight (cmd_survey_run.c sizes --jobs from --qps and --timeout).
+ * in flight (cmd_survey_run.c sizes --jobs and the window from --qps and
+ * --timeout).  The window (tries inside the inner source at once) is
+ * there for the other case: without a cap, thousands of jobs would burst
+ * more queries at a local server than its socket buffer holds, and every
+ * datagram dropped there costs a timeout.
  *
  * Retries.  An answer TIMEOUT, or SERVFAIL that is not a DNSSEC failure
  * (a bogus answer is a verdict, not a lost packet), is not passed on
@@ -55,6 +59,7 @@ struct rl {
 	double qps, tokens, burst;
 	uint64_t last_ms;
 	unsigned retries, backoff_ms;
+	size_t window;		/* most tries inside inner at once */
 	struct fifo ready;				/* new queries, in order */
 	struct fifo retry[INKAN_SURVEY_MAX_RETRIES + 1];	/* [k]: before try k + 1 */
 	unsigned long delivered;
@@ -186,7 +191,8 @@ drain(struct rl *rl)
 	for (unsigned k = 1; k <= rl->retries; k++) {
 		struct fifo *f = &rl->retry[k];
 
-		while (f->head != NULL && f->head->due <= now && rl->tokens >= 1.0)
+		while (f->head != NULL && f->head->due <= now && rl->tokens >= 1.0 &&
+		    rl->inner->pending < rl->window)
 			send_one(rl, fifo_pop(f));
 		if (f->head != NULL) {
 			if (f->head->due > now) {
@@ -197,10 +203,14 @@ drain(struct rl *rl)
 			}
 		}
 	}
-	while (rl->ready.head != NULL && rl->tokens >= 1.0)
+	while (rl->ready.head != NULL && rl->tokens >= 1.0 && rl->inner->pending < rl->window)
 		send_one(rl, fifo_pop(&rl->ready));
 	if (rl->ready.head != NULL)
 		waiting = true;
+	if (rl->inner->pending >= rl->window) {
+		/* the window is full: the next answer opens it */
+		return -1;
+	}
 	if (waiting) {
 		/* time to the next token */
 		uint64_t ms = (uint64_t)((1.0 - rl->tokens) * 1000.0 / rl->qps) + 1;
@@ -230,7 +240,7 @@ rl_submit(struct inkan_async *as, const char *name, uint16_t type, inkan_async_c
 	q->type = type;
 	as->pending++;
 	refill(rl);
-	if (rl->ready.head == NULL && rl->tokens >= 1.0) {
+	if (rl->ready.head == NULL && rl->tokens >= 1.0 && rl->inner->pending < rl->window) {
 		int rc;
 
 		rl->tokens -= 1.0;
@@ -361,6 +371,7 @@ inkan_survey_async_pacer_new(struct inkan_async *inner, const struct inkan_surve
 	rl->last_ms = now_ms();
 	rl->retries = p->retries;
 	rl->backoff_ms = p->backoff_ms != 0 ? p->backoff_ms : INKAN_SURVEY_RETRY_BASE_MS;
+	rl->window = p->window != 0 ? p->window : INKAN_SURVEY_DEFAULT_WINDOW;
 	*out = &rl->as;
 	return 0;
 }

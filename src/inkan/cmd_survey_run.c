@@ -552,6 +552,14 @@ survey_run(struct run_opts *o)
 	memset(&pacing, 0, sizeof(pacing));
 	pacing.qps = o->qps;
 	pacing.retries = o->retries;
+	if (o->qps > 0) {
+		/* Little's law again: qps x timeout tries may be waiting */
+		size_t w = (size_t)o->qps * (o->cli.timeout_ms != 0 ? o->cli.timeout_ms :
+		    INKAN_DNS_DEFAULT_TIMEOUT_MS) / 1000;
+
+		pacing.window = w < INKAN_SURVEY_DEFAULT_WINDOW ? INKAN_SURVEY_DEFAULT_WINDOW :
+		    w > INKAN_DNS_STUB_MAX_INFLIGHT ? INKAN_DNS_STUB_MAX_INFLIGHT : w;
+	}
 	rc = cli_async_open(&o->cli, o->async_backend, &as);
 	if (rc == 0)
 		rc = inkan_survey_async_pacer_new(as, &pacing, &paced);
