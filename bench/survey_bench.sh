@@ -50,10 +50,13 @@ for _ in $(seq 1 200); do ss -lnu | grep -q "127.0.0.1:$PORT " && break; sleep 0
 echo "== survey bench: $N domains, NSD $(nsd -v 2>&1 | head -1 | awk '{print $3}') on 127.0.0.1:$PORT (server-count 1, RRL off)"
 echo "-- load before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
 
+timev=()
+[ -x /usr/bin/time ] && timev=(/usr/bin/time -v -o "$W/inkan.time")
 t0=$(date +%s.%N)
-"$inkan" survey run --resolver "127.0.0.1@$PORT" --no-dnssec --db "$W/inkan.db" \
+"${timev[@]}" "$inkan" survey run --resolver "127.0.0.1@$PORT" --no-dnssec --db "$W/inkan.db" \
     "$W/gen/domains.txt" 2> "$W/inkan.err"
 t1=$(date +%s.%N)
+[ -s "$W/inkan.time" ] && echo "inkan survey max RSS: $(sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/inkan.time") KB"
 secs=$(echo "$t1 - $t0" | bc)
 q=$(sed -n 's/.* \([0-9]*\) queries sent.*/\1/p' "$W/inkan.err")
 echo "inkan survey (stub):  $N domains in $secs s = $(echo "$N / $secs" | bc) domains/s; ${q:-?} queries sent ($(echo "scale=2; ${q:-0} / $N" | bc)/domain)"

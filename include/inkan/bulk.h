@@ -32,6 +32,11 @@ struct inkan_async_ops {
 	 * Returns 0 or a negative INKAN_E*. */
 	int (*wait)(struct inkan_async *as);
 	void (*destroy)(struct inkan_async *as);
+	/* Optional: as wait(), but return after at most timeout_ms
+	 * milliseconds even if no callback ran.  Lets a layer above (the
+	 * survey's query pacer) send on time while answers are slow; when
+	 * NULL such a layer can only call wait(). */
+	int (*wait_for)(struct inkan_async *as, int timeout_ms);
 };
 
 struct inkan_async {

@@ -446,5 +446,52 @@
 /* SQLite busy timeout of the policy cache, milliseconds: several threads
  * (and inkan sts query) share one file; a writer holds it for a row. */
 #define INKAN_STS_BUSY_MS		5000
+/* ---- survey run: pacing, retries, input, probes (inkan survey run) ---- */
+/* Queries the stub resolver keeps in flight at once.  A survey capped at
+ * --qps Q whose answers take L seconds needs Q*L in flight (Little's
+ * law); 2048 held a 20,000 q/s cap to 20,000 q/s only while answers came
+ * within 0.1 s.  16,384 IDs of the 4 x 65,536 the sockets offer keep a
+ * random free ID within two draws on average. */
+#define INKAN_DNS_STUB_MAX_INFLIGHT	16384
+/* --retries: at most this many more tries of a query that timed out or
+ * failed (SERVFAIL and other error rcodes); past a few the answer will
+ * not come, and each try costs the server. */
+#define INKAN_SURVEY_MAX_RETRIES	10
+/* Default retries: one lost answer in a few thousand is normal on a
+ * busy path; two more tries make a temperror from loss alone rare. */
+#define INKAN_SURVEY_DEFAULT_RETRIES	2
+/* Backoff before retry k: INKAN_SURVEY_RETRY_BASE_MS * 2^(k-1), at most
+ * INKAN_SURVEY_RETRY_MAX_MS: a server that failed under load gets time
+ * to recover instead of a second wave at once. */
+#define INKAN_SURVEY_RETRY_BASE_MS	250
+#define INKAN_SURVEY_RETRY_MAX_MS	8000
+/* Domains in flight chosen by --qps when --jobs is not given: enough
+ * that Q queries a second stay in flight for as long as the timeout
+ * (about 4 queries of a domain wait at once), at least the bulk default,
+ * at most this many (each holds an arena of a few KiB). */
+#define INKAN_SURVEY_MAX_AUTO_JOBS	20000
+/* --shard N: at most this many shards. */
+#define INKAN_SURVEY_MAX_SHARDS		65536
+/* Zone-file input: longest master-file line we accept (ldns reads a
+ * record at a time; a TLD zone's longest RRSIG lines are ~1 KiB). */
+#define INKAN_SURVEY_ZONE_MAX_LINE	65536
+/* Delegated names remembered to drop duplicates (NS records of one
+ * owner may be scattered in an unsorted zone): .jp has 1.7 million;
+ * past this the zone is refused rather than memory grown for ever. */
+#define INKAN_SURVEY_ZONE_MAX_NAMES	(64u << 20)
+/* Answers the survey's shared cache keeps: a domain's answers are needed
+ * only while it is in flight (a re-run reads them again), and what many
+ * domains share (the include chains of big providers) stays hot in the
+ * LRU.  So the cache is sized from --jobs, not from the input: a million
+ * domains ask ~8 million questions, and keeping them all (the resolver
+ * default, 1M entries) would cost hundreds of MB for nothing. */
+#define INKAN_SURVEY_CACHE_PER_JOB	32
+/* Queries the survey's pacer lets into the resolver at once without
+ * --qps (with it: qps x timeout, up to INKAN_DNS_STUB_MAX_INFLIGHT).
+ * NSD's default receive buffer holds a few hundred datagrams; 2048 in
+ * flight is what the stub used before and loses few on loopback, while
+ * 7,000 (1,000 domains x 7 queries) at once lost ~1 in 10,000. */
+#define INKAN_SURVEY_DEFAULT_WINDOW	2048
+#define INKAN_SURVEY_CACHE_MIN		65536
 
 #endif

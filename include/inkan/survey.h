@@ -26,8 +26,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "inkan/bulk.h"
+#include "inkan/ip.h"
 
 struct inkan_arena;
 struct inkan_resolver;
@@ -80,7 +82,22 @@ struct inkan_survey_result {
 	bool dane, dane_secure;		/* some host has TLSA; all of those validated */
 	enum inkan_survey_dkim dkim;
 	unsigned queries;		/* queries of the last run (cache hits included) */
+	/* Filled by the caller's optional stages, NULL when not measured
+	 * (stored as SQL NULL): the MTA-STS policy mode ("enforce",
+	 * "testing", "none", "fetch-error"; --fetch-policies), STARTTLS on
+	 * the MX hosts ("yes": all probed hosts offer it and negotiate TLS,
+	 * "no": some host does not offer it, "error": no host could be
+	 * probed; --probe-tls) and the TLS version of the first host. */
+	const char *sts_mode, *starttls, *tls_version;
+	/* With INKAN_SURVEY_WANT_MX_ADDR: the MX hosts that have an IPv4
+	 * address (A), in host order, and the first address of each. */
+	const char **mx_addr_host;
+	struct inkan_ip *mx_addr;
+	unsigned nmx_addr;
 };
+
+/* Flags of inkan_survey_domain_ex. */
+#define INKAN_SURVEY_WANT_MX_ADDR	0x1	/* also ask A of each MX host */
 
 /* "none", "ok", "null", "ip", "temperror". */
 const char *inkan_survey_mx_name(enum inkan_survey_mx m);
@@ -97,6 +114,9 @@ const char *inkan_survey_dkim_name(enum inkan_survey_dkim d);
  * domain name), INKAN_ENOMEM. */
 int inkan_survey_domain(struct inkan_resolver *r, struct inkan_arena *a, const char *domain,
     struct inkan_survey_result *out);
+/* The same with INKAN_SURVEY_WANT_* flags (0 = inkan_survey_domain). */
+int inkan_survey_domain_ex(struct inkan_resolver *r, struct inkan_arena *a, const char *domain,
+    unsigned flags, struct inkan_survey_result *out);
 
 /* ---- the query-rate cap ---- */
 
@@ -105,6 +125,67 @@ int inkan_survey_domain(struct inkan_resolver *r, struct inkan_arena *a, const c
  * a second's worth; queries over the rate wait, in submission order. */
 int inkan_survey_async_ratelimit_new(struct inkan_async *inner, unsigned qps,
     struct inkan_async **out);
+
+/* The pacer: the cap above plus retries.  qps 0 = no cap; retries: how
+ * many more tries a query gets after an answer TIMEOUT or SERVFAIL (not
+ * a DNSSEC-bogus one), at most INKAN_SURVEY_MAX_RETRIES; retry k waits
+ * backoff_ms * 2^(k-1) (0 = INKAN_SURVEY_RETRY_BASE_MS), at most
+ * INKAN_SURVEY_RETRY_MAX_MS.  Every try counts against the cap.  The
+ * pacer never blocks in inner longer than until its next send is due,
+ * so the rate it sends at does not depend on how long answers take. */
+struct inkan_survey_pacing {
+	unsigned qps, retries, backoff_ms;
+	/* Most tries inside inner at once (0 = INKAN_SURVEY_DEFAULT_WINDOW);
+	 * past it queries wait for answers.  A cap of Q queries a second
+	 * over answers taking T seconds needs a window of Q*T. */
+	size_t window;
+};
+int inkan_survey_async_pacer_new(struct inkan_async *inner, const struct inkan_survey_pacing *p,
+    struct inkan_async **out);
+/* sent: tries given to the inner source (first tries and retries);
+ * retries: of those, retries; timeouts, servfails: answers of any try
+ * with that status; failed: queries answered TIMEOUT or SERVFAIL in the
+ * end (tries used up). */
+struct inkan_survey_pacer_stats {
+	unsigned long sent, retries, timeouts, servfails, failed;
+};
+/* The counts of a source made by inkan_survey_async_pacer_new or
+ * inkan_survey_async_ratelimit_new (zeros for any other source). */
+void inkan_survey_pacer_get_stats(const struct inkan_async *as,
+    struct inkan_survey_pacer_stats *st);
+
+/* ---- input: list lines, zone files, shards ---- */
+
+/* One line of a domain list, changed in place: '#' starts a comment;
+ * "DOMAIN [CATEGORY]" separated by blanks or a comma.  Returns 1 with
+ * *domain (lowercased, without a trailing dot, a valid multi-label
+ * name) and *category (NULL when absent) pointing into line; 0 for a
+ * blank or comment line; INKAN_EMALFORMED with *why (static) for a bad
+ * domain or more than two columns. */
+int inkan_survey_line_parse(char *line, char **domain, char **category, const char **why);
+
+/* The stable shard hash of a lowercased domain without trailing dot:
+ * 64-bit FNV-1a of its bytes.  Domain d is in shard i of n (1 <= i <= n)
+ * when hash(d) % n == i - 1; n <= 1 takes every domain. */
+uint64_t inkan_survey_shard_hash(const char *domain);
+bool inkan_survey_in_shard(const char *domain, unsigned i, unsigned n);
+
+/* Whether the first significant line of an input says master-format zone
+ * file ($ORIGIN, $TTL, $INCLUDE, or a record line with SOA or NS). */
+bool inkan_survey_looks_like_zone(const char *line);
+
+/* Delegated names of a master-format zone read from f (borrowed): NS
+ * owners strictly below the apex (the SOA owner, else the first $ORIGIN,
+ * else origin, which may be NULL), each once, lowercased, without the
+ * trailing dot, in file order.  Glue, DS, DNSSEC records are ignored. */
+struct inkan_survey_zone;
+int inkan_survey_zone_open(FILE *f, const char *origin, struct inkan_survey_zone **out);
+/* 1 with *name (valid until the zone is closed), 0 at the end, or
+ * INKAN_EMALFORMED / INKAN_ELIMIT / INKAN_ENOMEM with *why (static or
+ * valid until the next call) and *lineno the line reached. */
+int inkan_survey_zone_next(struct inkan_survey_zone *z, const char **name, size_t *lineno,
+    const char **why);
+void inkan_survey_zone_close(struct inkan_survey_zone *z);
 
 /* ---- the store (SQLite) ---- */
 
@@ -126,6 +207,11 @@ int inkan_survey_store_put(struct inkan_survey_store *s, const char *category,
     const char *domain, const struct inkan_survey_result *res, int rc);
 /* Commit now. */
 int inkan_survey_store_commit(struct inkan_survey_store *s);
+/* The table survey_meta(key, value) of the run: set (replace) a key;
+ * get one into buf (0, or 1 when absent). */
+int inkan_survey_store_meta_set(struct inkan_survey_store *s, const char *key, const char *value);
+int inkan_survey_store_meta_get(struct inkan_survey_store *s, const char *key, char *buf,
+    size_t size);
 /* Rows stored. */
 long long inkan_survey_store_count(struct inkan_survey_store *s);
 
@@ -144,6 +230,7 @@ enum inkan_survey_metric {
 	INKAN_SURVEY_M_DNSSEC_SECURE, INKAN_SURVEY_M_DNSSEC_BOGUS,
 	INKAN_SURVEY_M_DANE, INKAN_SURVEY_M_DANE_SECURE, INKAN_SURVEY_M_DKIM,
 	INKAN_SURVEY_M_TEMPERROR,
+	INKAN_SURVEY_M_MTASTS_ENFORCE, INKAN_SURVEY_M_MTASTS_TESTING, INKAN_SURVEY_M_STARTTLS,
 	INKAN_SURVEY_NMETRICS
 };
 

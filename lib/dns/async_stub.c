@@ -26,7 +26,7 @@
  * more, with a new ID on the next socket; after the other half it is
  * answered TIMEOUT.  Every try waits the same time, so the in-flight list,
  * appended to at each try, is sorted by deadline and wait() looks at its
- * head only.  At most INKAN_DNS_ASYNC_MAX_INFLIGHT queries are in flight;
+ * head only.  At most INKAN_DNS_STUB_MAX_INFLIGHT queries are in flight;
  * more wait in a backlog in submission order; at most
  * INKAN_DNS_STUB_MAX_PENDING in all (INKAN_ELIMIT past that).
  *
@@ -299,8 +299,8 @@ launch(struct stub *st, struct sq *q, uint64_t now)
 	struct sq **map = st->idmap + (size_t)s * 65536;
 	uint16_t id;
 
-	/* At most INKAN_DNS_ASYNC_MAX_INFLIGHT of 65536 IDs are taken: a free
-	 * one comes within a few draws. */
+	/* At most INKAN_DNS_STUB_MAX_INFLIGHT / NSOCK of 65536 IDs of a socket
+	 * are taken: a free one comes within a few draws. */
 	do
 		id = rand16(st);
 	while (map[id] != NULL);
@@ -756,7 +756,7 @@ tick(struct stub *st, uint64_t now)
 			deliver_status(st, q, INKAN_DNS_TIMEOUT, "no answer in time");
 		}
 	}
-	while (st->bq_head != NULL && st->inflight < INKAN_DNS_ASYNC_MAX_INFLIGHT) {
+	while (st->bq_head != NULL && st->inflight < INKAN_DNS_STUB_MAX_INFLIGHT) {
 		struct sq *q = st->bq_head;
 
 		st->bq_head = q->next;
@@ -767,8 +767,10 @@ tick(struct stub *st, uint64_t now)
 	}
 }
 
+/* Until an answer is delivered, or until the clock reaches end (UINT64_MAX:
+ * no end). */
 static int
-stub_wait(struct inkan_async *as)
+stub_wait_until(struct inkan_async *as, uint64_t end)
 {
 	struct stub *st = (struct stub *)as;
 	unsigned long before = st->delivered;
@@ -787,7 +789,11 @@ stub_wait(struct inkan_async *as)
 			pfd[s].events = (short)(POLLIN | (st->socks[s].want_out ? POLLOUT : 0));
 			pfd[s].revents = 0;
 		}
+		if (now >= end)
+			break;
 		ms = st->head->deadline > now ? (int)(st->head->deadline - now) : 0;
+		if (end != UINT64_MAX && end - now < (uint64_t)ms)
+			ms = (int)(end - now);
 		n = poll(pfd, NSOCK, ms);
 		if (n < 0 && errno != EINTR)
 			return INKAN_EIO;
@@ -796,6 +802,18 @@ stub_wait(struct inkan_async *as)
 				drain(st, s);
 	}
 	return 0;
+}
+
+static int
+stub_wait(struct inkan_async *as)
+{
+	return stub_wait_until(as, UINT64_MAX);
+}
+
+static int
+stub_wait_for(struct inkan_async *as, int timeout_ms)
+{
+	return stub_wait_until(as, inkan__now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0));
 }
 
 static int
@@ -870,6 +888,7 @@ static const struct inkan_async_ops stub_ops = {
 	.submit = stub_submit,
 	.wait = stub_wait,
 	.destroy = stub_destroy,
+	.wait_for = stub_wait_for,
 };
 
 int

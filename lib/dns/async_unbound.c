@@ -214,7 +214,7 @@ expire(struct ua *ua, uint64_t now)
 }
 
 static int
-ua_wait(struct inkan_async *as)
+ua_wait_until(struct inkan_async *as, uint64_t end)
 {
 	struct ua *ua = (struct ua *)as;
 	unsigned long before = ua->delivered;
@@ -228,7 +228,11 @@ ua_wait(struct inkan_async *as)
 		drain_backlog(ua);
 		if (ua->delivered != before || ua->head == NULL)
 			break;
+		if (now >= end)
+			break;
 		ms = ua->head->deadline > now ? (int)(ua->head->deadline - now) : 0;
+		if (end != UINT64_MAX && end - now < (uint64_t)ms)
+			ms = (int)(end - now);
 		n = poll(&pfd, 1, ms);
 		if (n < 0 && errno != EINTR)
 			return INKAN_EIO;
@@ -237,6 +241,18 @@ ua_wait(struct inkan_async *as)
 		drain_backlog(ua);
 	}
 	return 0;
+}
+
+static int
+ua_wait(struct inkan_async *as)
+{
+	return ua_wait_until(as, UINT64_MAX);
+}
+
+static int
+ua_wait_for(struct inkan_async *as, int timeout_ms)
+{
+	return ua_wait_until(as, inkan__now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0));
 }
 
 static void
@@ -267,6 +283,7 @@ static const struct inkan_async_ops ua_ops = {
 	.submit = ua_submit,
 	.wait = ua_wait,
 	.destroy = ua_destroy,
+	.wait_for = ua_wait_for,
 };
 
 int

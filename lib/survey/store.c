@@ -32,7 +32,12 @@ static const char schema[] =
 " spf_over_limit INTEGER, dmarc TEXT, dmarc_p TEXT, dmarc_sp TEXT, dmarc_np TEXT,"
 " dmarc_rua INTEGER, dmarc_testing INTEGER, mtasts TEXT, tlsrpt TEXT, bimi TEXT,"
 " dnssec TEXT, dane_hosts INTEGER, dane INTEGER, dane_secure INTEGER, dkim TEXT,"
-" queries INTEGER);";
+" queries INTEGER);"
+"CREATE TABLE IF NOT EXISTS survey_meta (key TEXT PRIMARY KEY, value TEXT);";
+
+/* Columns added after the first release: added to an older store on
+ * open, NULL in its rows (not measured). */
+static const char *const added_columns[] = { "sts_mode", "starttls", "tls_version" };
 
 static uint64_t
 now_ms(void)
@@ -41,6 +46,64 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int
+add_columns(sqlite3 *db)
+{
+	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
+		sqlite3_stmt *st;
+		char sql[128];
+		bool have = false;
+
+		if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('survey_domain')"
+		    " WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+			return INKAN_EIO;
+		sqlite3_bind_text(st, 1, added_columns[i], -1, SQLITE_STATIC);
+		have = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		if (have)
+			continue;
+		snprintf(sql, sizeof(sql), "ALTER TABLE survey_domain ADD COLUMN %s TEXT",
+		    added_columns[i]);
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return INKAN_EIO;
+	}
+	return 0;
+}
+
+int
+inkan_survey_store_meta_set(struct inkan_survey_store *s, const char *key, const char *value)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO survey_meta VALUES (?, ?)", -1, &st,
+	    NULL) != SQLITE_OK)
+		return INKAN_EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : INKAN_EIO;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+inkan_survey_store_meta_get(struct inkan_survey_store *s, const char *key, char *buf, size_t size)
+{
+	sqlite3_stmt *st;
+	int rc = 1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM survey_meta WHERE key = ?", -1, &st,
+	    NULL) != SQLITE_OK)
+		return INKAN_EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+		snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int
@@ -58,10 +121,15 @@ inkan_survey_store_open(const char *path, struct inkan_survey_store **out, const
 	    sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL,
 	    NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    add_columns(s->db) != 0 ||
 	    sqlite3_prepare_v2(s->db, "SELECT 1 FROM survey_domain WHERE domain = ?", -1,
 	    &s->has, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO survey_domain VALUES (?,?,?,?,?,?,?,"
-	    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &s->put, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO survey_domain (domain, category,"
+	    " error, mx, mx_hosts, spf, spf_all, spf_lookups, spf_over_limit, dmarc, dmarc_p,"
+	    " dmarc_sp, dmarc_np, dmarc_rua, dmarc_testing, mtasts, tlsrpt, bimi, dnssec,"
+	    " dane_hosts, dane, dane_secure, dkim, queries, sts_mode, starttls, tls_version)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &s->put,
+	    NULL) != SQLITE_OK) {
 		if (why != NULL)
 			*why = s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open the database";
 		/* The message lives in the handle: keep it open for the caller
@@ -177,6 +245,9 @@ inkan_survey_store_put(struct inkan_survey_store *s, const char *category, const
 		sqlite3_bind_int(st, i++, r->dane_secure);
 		bind_str(st, i++, inkan_survey_dkim_name(r->dkim));
 		sqlite3_bind_int(st, i++, (int)r->queries);
+		bind_str(st, i++, r->sts_mode);
+		bind_str(st, i++, r->starttls);
+		bind_str(st, i++, r->tls_version);
 	}
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
@@ -202,6 +273,7 @@ inkan_survey_metric_name(enum inkan_survey_metric m)
 		"dmarc_np", "dmarc_rua", "dmarc_testing",
 		"mta_sts", "tls_rpt", "bimi", "dnssec_secure", "dnssec_bogus",
 		"dane", "dane_secure", "dkim", "temperror",
+		"mta_sts_enforce", "mta_sts_testing", "starttls",
 	};
 
 	return (unsigned)m < INKAN_SURVEY_NMETRICS ? n[m] : "?";
@@ -217,7 +289,7 @@ col_is(sqlite3_stmt *st, int i, const char *v)
 
 /* Columns of the tally query, in order. */
 enum { C_CAT, C_ERR, C_MX, C_SPF, C_SPF_ALL, C_SPF_OVER, C_DMARC, C_P, C_SP, C_NP, C_RUA,
-	C_T, C_STS, C_RPT, C_BIMI, C_DNSSEC, C_DANE, C_DANE_SEC, C_DKIM };
+	C_T, C_STS, C_RPT, C_BIMI, C_DNSSEC, C_DANE, C_DANE_SEC, C_DKIM, C_STS_MODE, C_STARTTLS };
 
 static void
 row_metrics(sqlite3_stmt *st, bool m[INKAN_SURVEY_NMETRICS])
@@ -256,6 +328,9 @@ row_metrics(sqlite3_stmt *st, bool m[INKAN_SURVEY_NMETRICS])
 	m[INKAN_SURVEY_M_DANE] = sqlite3_column_int(st, C_DANE) != 0;
 	m[INKAN_SURVEY_M_DANE_SECURE] = sqlite3_column_int(st, C_DANE_SEC) != 0;
 	m[INKAN_SURVEY_M_DKIM] = col_is(st, C_DKIM, "present");
+	m[INKAN_SURVEY_M_MTASTS_ENFORCE] = col_is(st, C_STS_MODE, "enforce");
+	m[INKAN_SURVEY_M_MTASTS_TESTING] = col_is(st, C_STS_MODE, "testing");
+	m[INKAN_SURVEY_M_STARTTLS] = col_is(st, C_STARTTLS, "yes");
 }
 
 static void
@@ -287,7 +362,8 @@ inkan_survey_tally(struct inkan_survey_store *s, struct inkan_arena *a,
 	(void)inkan_survey_store_commit(s);
 	if (sqlite3_prepare_v2(s->db, "SELECT category, error, mx, spf, spf_all, spf_over_limit,"
 	    " dmarc, dmarc_p, dmarc_sp, dmarc_np, dmarc_rua, dmarc_testing, mtasts, tlsrpt, bimi,"
-	    " dnssec, dane, dane_secure, dkim FROM survey_domain ORDER BY category", -1, &st,
+	    " dnssec, dane, dane_secure, dkim, sts_mode, starttls FROM survey_domain"
+	    " ORDER BY category", -1, &st,
 	    NULL) != SQLITE_OK)
 		return INKAN_EIO;
 	memset(&total, 0, sizeof(total));

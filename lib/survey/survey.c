@@ -311,6 +311,13 @@ int
 inkan_survey_domain(struct inkan_resolver *r, struct inkan_arena *a, const char *domain,
     struct inkan_survey_result *out)
 {
+	return inkan_survey_domain_ex(r, a, domain, 0, out);
+}
+
+int
+inkan_survey_domain_ex(struct inkan_resolver *r, struct inkan_arena *a, const char *domain,
+    unsigned flags, struct inkan_survey_result *out)
+{
 	struct inkan_dns_answer mx, txt, dmarc, dk;
 	struct inkan_mtasts_lookup sts;
 	struct inkan_tlsrpt_lookup rpt;
@@ -398,6 +405,26 @@ inkan_survey_domain(struct inkan_resolver *r, struct inkan_arena *a, const char 
 			out->dane_hosts++;
 			if (!t.secure)
 				tlsa_secure = false;
+		}
+	}
+	if ((flags & INKAN_SURVEY_WANT_MX_ADDR) != 0 && nhosts > 0) {
+		/* The addresses the STARTTLS probe connects to. */
+		out->mx_addr_host = inkan_arena_zalloc(a, nhosts * sizeof(*out->mx_addr_host));
+		out->mx_addr = inkan_arena_zalloc(a, nhosts * sizeof(*out->mx_addr));
+		if (out->mx_addr_host == NULL || out->mx_addr == NULL)
+			return INKAN_ENOMEM;
+		for (size_t i = 0; i < nhosts; i++) {
+			struct inkan_dns_answer ad;
+
+			rc = ask(r, a, hosts[i], INKAN_DNS_A, &ad, &again);
+			if (rc == INKAN_EINVAL)
+				continue;
+			if (rc < 0)
+				return rc;
+			if (rc != 0 || ad.status != INKAN_DNS_OK || ad.nrr == 0 ||
+			    inkan_dns_rr_ip(&ad.rr[0], &out->mx_addr[out->nmx_addr]) != 0)
+				continue;
+			out->mx_addr_host[out->nmx_addr++] = hosts[i];
 		}
 	}
 	if (again)

@@ -123,6 +123,8 @@ int cmd_sign(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_survey(int argc, char **argv);
 int cmd_sts(int argc, char **argv);
+/* `inkan survey run` (cmd_survey_run.c); argv[0] is "run". */
+int cmd_survey_run(int argc, char **argv);
 
 /* One DKIM signature result as JSON (shared by dkim verify and verify). */
 json_t *cli_dkim_sig_json(const struct inkan_dkim_sig_result *s);

@@ -977,7 +977,7 @@ counting_destroy(struct inkan_async *as)
 }
 
 static const struct inkan_async_ops counting_ops = {
-	counting_submit, counting_wait, counting_destroy,
+	counting_submit, counting_wait, counting_destroy, NULL,
 };
 
 enum { NJOBS = 500, NDOMAINS = 40, NHOSTS = 15 };

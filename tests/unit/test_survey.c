@@ -325,6 +325,256 @@ test_ratelimit(void **state)
 	inkan_resolver_free(cache);
 }
 
+/* A lossy source: the first `lose` tries of every (name, type) are
+ * answered TIMEOUT, later ones from the zone.  Stands for a path that
+ * drops packets, offline. */
+struct lossy_q {
+	struct lossy_q *next;
+	inkan_async_cb cb;
+	void *arg;
+	uint16_t type;
+	char name[256];
+};
+
+struct lossy {
+	struct inkan_async as;
+	struct lossy_q *head;
+	unsigned lose;
+	char seen[512][270];
+	unsigned tries[512], nseen;
+	struct inkan_arena *a;
+};
+
+static int
+lossy_submit(struct inkan_async *as, const char *name, uint16_t type, inkan_async_cb cb,
+    void *arg)
+{
+	struct lossy *l = (struct lossy *)as;
+	struct lossy_q *q = calloc(1, sizeof(*q));
+
+	assert_non_null(q);
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	q->type = type;
+	q->cb = cb;
+	q->arg = arg;
+	q->next = l->head;
+	l->head = q;
+	as->pending++;
+	return 0;
+}
+
+static int
+lossy_wait(struct inkan_async *as)
+{
+	struct lossy *l = (struct lossy *)as;
+	struct lossy_q *q = l->head;
+	struct inkan_dns_answer ans;
+	char key[270];
+	unsigned i;
+
+	if (q == NULL)
+		return 0;
+	l->head = q->next;
+	snprintf(key, sizeof(key), "%s/%u", q->name, q->type);
+	for (i = 0; i < l->nseen && strcmp(l->seen[i], key) != 0; i++)
+		continue;
+	if (i == l->nseen) {
+		assert_true(l->nseen < 512);
+		snprintf(l->seen[l->nseen++], sizeof(l->seen[0]), "%s", key);
+	}
+	inkan_arena_reset(l->a);
+	if (l->tries[i]++ < l->lose) {
+		memset(&ans, 0, sizeof(ans));
+		ans.status = INKAN_DNS_TIMEOUT;
+		ans.qname = q->name;
+		ans.qtype = q->type;
+	} else {
+		assert_int_equal(inkan_dns_query(res, l->a, q->name, q->type, &ans), 0);
+	}
+	as->pending--;
+	q->cb(q->arg, &ans);
+	free(q);
+	return 0;
+}
+
+static void
+lossy_destroy(struct inkan_async *as)
+{
+	(void)as;
+}
+
+static const struct inkan_async_ops lossy_ops = {
+	.submit = lossy_submit, .wait = lossy_wait, .destroy = lossy_destroy,
+};
+
+/* Survey every domain through the pacer over a source that loses the
+ * first `lose` tries of each query; returns the pacer's counts. */
+static struct inkan_survey_pacer_stats
+lossy_run(unsigned lose, unsigned retries, struct bj *jobs, unsigned *distinct)
+{
+	static struct lossy l;
+	struct inkan_resolver *cache;
+	struct inkan_async *paced;
+	struct inkan_bulk *b;
+	struct inkan_survey_pacing p = { .qps = 0, .retries = retries, .backoff_ms = 1 };
+	struct inkan_survey_pacer_stats st;
+
+	memset(&l, 0, sizeof(l));
+	l.as.ops = &lossy_ops;
+	l.lose = lose;
+	l.a = inkan_arena_new();
+	assert_int_equal(inkan_resolver_cache_new(NULL, 0, &cache), 0);
+	assert_int_equal(inkan_survey_async_pacer_new(&l.as, &p, &paced), 0);
+	assert_int_equal(inkan_bulk_new(cache, paced, 4, &b), 0);
+	for (size_t i = 0; i < ND; i++) {
+		struct inkan_bulk_job j = { bj_run, bj_done, &jobs[i] };
+
+		memset(&jobs[i], 0, sizeof(jobs[i]));
+		jobs[i].domain = domains[i];
+		jobs[i].a = inkan_arena_new();
+		assert_int_equal(inkan_bulk_add(b, &j), 0);
+	}
+	assert_int_equal(inkan_bulk_run(b), 0);
+	inkan_survey_pacer_get_stats(paced, &st);
+	*distinct = l.nseen;
+	inkan_bulk_free(b);
+	inkan_async_free(paced);
+	inkan_resolver_free(cache);
+	inkan_arena_free(l.a);
+	return st;
+}
+
+/* Retries: two lost tries per query and --retries 2 give the answers of
+ * a clean path, with exactly two retries per distinct query; one retry
+ * is not enough and every lookup ends in temperror. */
+static void
+test_retries(void **state)
+{
+	struct bj jobs[ND];
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_survey_pacer_stats st;
+	unsigned distinct;
+
+	(void)state;
+	st = lossy_run(2, 2, jobs, &distinct);
+	assert_true(distinct > ND * 5);
+	assert_int_equal(st.retries, 2 * distinct);
+	assert_int_equal(st.timeouts, 2 * distinct);
+	assert_int_equal(st.sent, 3 * distinct);
+	/* sf.t TXT is a SERVFAIL of the zone itself: its third try still
+	 * fails, and that is passed on */
+	assert_int_equal(st.servfails, 1);
+	assert_int_equal(st.failed, 1);
+	for (size_t i = 0; i < ND; i++) {
+		struct inkan_survey_result s = survey(a, domains[i]);
+
+		assert_int_equal(jobs[i].rc, 0);
+		assert_int_equal(jobs[i].r.mx, s.mx);
+		assert_int_equal(jobs[i].r.spf, s.spf);
+		assert_int_equal(jobs[i].r.spf_all, s.spf_all);
+		assert_int_equal(jobs[i].r.dmarc, s.dmarc);
+		assert_int_equal(jobs[i].r.dkim, s.dkim);
+		assert_int_equal(jobs[i].r.dane_hosts, s.dane_hosts);
+		inkan_arena_free(jobs[i].a);
+	}
+	st = lossy_run(2, 1, jobs, &distinct);
+	assert_int_equal(st.retries, distinct);
+	assert_int_equal(st.failed, distinct);
+	for (size_t i = 0; i < ND; i++) {
+		assert_int_equal(jobs[i].rc, 0);
+		assert_int_equal(jobs[i].r.mx, INKAN_SURVEY_MX_TEMPERROR);
+		assert_int_equal(jobs[i].r.dkim, INKAN_SURVEY_DKIM_TEMPERROR);
+		inkan_arena_free(jobs[i].a);
+	}
+	inkan_arena_free(a);
+}
+
+/* Input: list lines, the zone sniffer, the shard hash, delegations. */
+static void
+test_input(void **state)
+{
+	static const struct {
+		const char *line;
+		int rc;
+		const char *dom, *cat;
+	} lines[] = {
+		{ "Example.JP.\tco\n", 1, "example.jp", "co" },
+		{ "a.example, go # comment\n", 1, "a.example", "go" },
+		{ "  b.example\n", 1, "b.example", NULL },
+		{ "# only a comment\n", 0, NULL, NULL },
+		{ "\n", 0, NULL, NULL },
+		{ "single\n", INKAN_EMALFORMED, NULL, NULL },	/* one label */
+		{ "a..b\n", INKAN_EMALFORMED, NULL, NULL },
+		{ "a.example co extra\n", INKAN_EMALFORMED, NULL, NULL },
+	};
+	static const struct {
+		const char *line;
+		bool zone;
+	} sniff[] = {
+		{ "$ORIGIN jp.", true }, { "$TTL 3600", true },
+		{ "jp. 86400 IN SOA a.dns.jp. root.dns.jp. 1 2 3 4 5", true },
+		{ "example NS ns.example", true },
+		{ "example.jp co", false }, { "example.jp ns", false }, { "example.jp", false },
+		{ "example.jp, soa", false },
+	};
+	static const char zone_text_del[] =
+	    "$ORIGIN jp.\n$TTL 300\n@ SOA a. b. 1 2 3 4 5\n  NS a.dns.jp.\n"
+	    "example NS ns1.example\n NS ns2.example\nns1.example A 192.0.2.1\n"
+	    "co.example DS 1 13 2 00\nco.example NS x.\nother.net. NS y.\nEXAMPLE NS ns3.\n"
+	    "b NS ( c. )\n";
+	static const char *const want[] = { "example.jp", "co.example.jp", "b.jp" };
+	FILE *f;
+	struct inkan_survey_zone *z;
+	const char *name, *why;
+	size_t line, k = 0;
+	int rc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char buf[128], *d, *c;
+
+		snprintf(buf, sizeof(buf), "%s", lines[i].line);
+		rc = inkan_survey_line_parse(buf, &d, &c, &why);
+		if (rc != lines[i].rc)
+			fail_msg("line '%s': rc %d, want %d", lines[i].line, rc, lines[i].rc);
+		if (rc == 1) {
+			assert_string_equal(d, lines[i].dom);
+			if (lines[i].cat == NULL)
+				assert_null(c);
+			else
+				assert_string_equal(c, lines[i].cat);
+		}
+	}
+	for (size_t i = 0; i < sizeof(sniff) / sizeof(sniff[0]); i++)
+		if (inkan_survey_looks_like_zone(sniff[i].line) != sniff[i].zone)
+			fail_msg("sniff '%s': want %d", sniff[i].line, sniff[i].zone);
+	/* FNV-1a 64 test vectors: "" and "a" */
+	assert_true(inkan_survey_shard_hash("") == 0xcbf29ce484222325ull);
+	assert_true(inkan_survey_shard_hash("a") == 0xaf63dc4c8601ec8cull);
+	assert_true(inkan_survey_in_shard("a", (unsigned)(0xaf63dc4c8601ec8cull % 7) + 1, 7));
+	assert_false(inkan_survey_in_shard("a", (unsigned)((0xaf63dc4c8601ec8cull + 1) % 7) + 1, 7));
+	assert_true(inkan_survey_in_shard("a", 1, 1));
+	f = fmemopen((void *)zone_text_del, strlen(zone_text_del), "r");
+	assert_non_null(f);
+	assert_int_equal(inkan_survey_zone_open(f, NULL, &z), 0);
+	while ((rc = inkan_survey_zone_next(z, &name, &line, &why)) == 1) {
+		assert_true(k < 3);
+		assert_string_equal(name, want[k]);
+		k++;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(k, 3);
+	inkan_survey_zone_close(z);
+	fclose(f);
+	/* an NS before any SOA or $ORIGIN: the apex is unknown */
+	f = fmemopen((void *)"a.b. NS c.\n", 11, "r");
+	assert_int_equal(inkan_survey_zone_open(f, NULL, &z), 0);
+	assert_int_equal(inkan_survey_zone_next(z, &name, &line, &why), INKAN_EMALFORMED);
+	assert_non_null(strstr(why, "apex"));
+	inkan_survey_zone_close(z);
+	fclose(f);
+}
+
 /* The store: put, has, tally by category with both denominators. */
 static void
 test_store(void **state)
@@ -388,6 +638,8 @@ main(void)
 		cmocka_unit_test(test_secure),
 		cmocka_unit_test(test_bulk_same),
 		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test(test_retries),
+		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_store),
 	};
 

@@ -20,7 +20,8 @@ METRICS = ["mx", "null_mx", "mx_ip", "spf", "spf_valid", "spf_fail_all", "spf_so
            "spf_neutral_all", "spf_pass_all", "spf_over_limit", "dmarc", "dmarc_p_none",
            "dmarc_p_quarantine", "dmarc_p_reject", "dmarc_sp", "dmarc_np", "dmarc_rua",
            "dmarc_testing", "mta_sts", "tls_rpt", "bimi", "dnssec_secure", "dnssec_bogus",
-           "dane", "dane_secure", "dkim", "temperror"]
+           "dane", "dane_secure", "dkim", "temperror", "mta_sts_enforce", "mta_sts_testing",
+           "starttls"]
 TLSA = "3 1 1 " + "ab" * 32
 
 zones = {c: ["$TTL 3600"] for c in cats}
