@@ -422,4 +422,9 @@
  * lines (version, mode, max_age, a few mx), a TLSA RRset a few records. */
 #define INKAN_TLSRPT_SESSION_MAX_STRINGS	64
 
+/* Shards of one survey that `inkan survey report` / `survey merge` accept
+ * (the N of a store's 'shard' "i/N"): the check keeps one bit a shard, and
+ * no zone needs more machines than this. */
+#define INKAN_SURVEY_REPORT_MAX_SHARDS	65536
+
 #endif
