@@ -18,7 +18,10 @@
 
 #define LABEL_W	170	/* room for the measure names, px */
 #define BAR_W	480	/* 100 % */
-#define ROW_H	26	/* one measure: two (or four) bars */
+#define ROW_H	26	/* one measure: two bars of BAR_H */
+#define BAR_H	9
+#define ROW_H_CMP 42	/* with --compare: four bars of BAR_H_CMP */
+#define BAR_H_CMP 9
 
 static const char style[] =
 "body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#1f2328;"
@@ -30,7 +33,7 @@ static const char style[] =
 "th{font-weight:600;background:#f6f8fa}td.n,th.n{text-align:right;"
 "font-variant-numeric:tabular-nums}"
 ".up{color:#1a7f37}.down{color:#cf222e}"
-"svg text{font:12px system-ui,sans-serif;fill:#1f2328}svg text.v{fill:#57606a}"
+"svg text{font:12px system-ui,sans-serif;fill:#1f2328}svg text.v{fill:#57606a;font-size:9px}"
 "rect.all{fill:#0969da}rect.mx{fill:#54aeff}"
 "rect.old-all{fill:#8c959f}rect.old-mx{fill:#d0d7de}"
 ".legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}"
@@ -76,7 +79,7 @@ bar(FILE *f, const char *cls, int y, int h, double pct)
 	fprintf(f, "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%.2f\" height=\"%d\""
 	    " data-value=\"%.2f\"><title>%.2f%%</title></rect>", cls, LABEL_W, y, w, h, pct, pct);
 	fprintf(f, "<text class=\"v\" x=\"%.2f\" y=\"%d\">%.1f%%</text>", LABEL_W + w + 4,
-	    y + h - 1, pct);
+	    y + h, pct);
 }
 
 static void
@@ -84,7 +87,8 @@ chart(FILE *f, size_t idx, const struct survey_row *r, bool compare)
 {
 	const struct inkan_survey_tally *c = r->cur, *o = r->old;
 	int bars = (c != NULL) * 2 + (compare && o != NULL) * 2;
-	int bh = bars > 2 ? 5 : 9, h = INKAN_SURVEY_NMETRICS * ROW_H + 8;
+	int bh = compare ? BAR_H_CMP : BAR_H, rh = compare ? ROW_H_CMP : ROW_H;
+	int h = INKAN_SURVEY_NMETRICS * rh + 8;
 
 	if (bars == 0)
 		return;
@@ -92,10 +96,10 @@ chart(FILE *f, size_t idx, const struct survey_row *r, bool compare)
 	    " %d %d\" role=\"img\" aria-label=\"share of domains by measure\">\n", idx,
 	    LABEL_W + BAR_W + 60, h, LABEL_W + BAR_W + 60, h);
 	for (int m = 0; m < INKAN_SURVEY_NMETRICS; m++) {
-		int y = 4 + m * ROW_H;
+		int y = 4 + m * rh;
 
 		fprintf(f, "<g class=\"row\" data-measure=\"%s\"><text x=\"0\" y=\"%d\">%s</text>",
-		    inkan_survey_metric_name(m), y + ROW_H / 2 + 2, inkan_survey_metric_name(m));
+		    inkan_survey_metric_name(m), y + rh / 2 + 2, inkan_survey_metric_name(m));
 		if (c != NULL) {
 			bar(f, "all", y, bh, survey_pct(c->count[m], c->all));
 			y += bh + 1;
