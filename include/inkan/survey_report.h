@@ -51,7 +51,7 @@ int inkan_survey_category(enum inkan_survey_by by, const struct inkan_dmarc_psl 
 /* What a store says about the run that made it. */
 struct inkan_survey_meta {
 	const char *path;
-	bool has_meta;			/* survey_meta exists */
+	bool has_meta;			/* survey_meta has rows */
 	unsigned shard, nshards;	/* 1/1 without meta */
 	const char *input_sha256;	/* NULL: unknown */
 	const char *started, *finished, *options;	/* NULL when absent */
@@ -65,10 +65,11 @@ struct inkan_survey_meta {
 int inkan_survey_meta_read(const char *path, struct inkan_arena *a,
     struct inkan_survey_meta *out, char *why, size_t whylen);
 
-/* Check that the n stores are shards of one survey: the same input, the
- * same N, no shard twice.  Returns 0, or INKAN_EINVAL with the reason
+/* Check that the n stores are shards of one survey: the same input
+ * (where both input_sha256 are known), the same N, no shard twice.  Returns 0, or INKAN_EINVAL with the reason
  * in why (refuse to merge).  Problems that still allow a table (missing
- * shards, unfinished runs) go to warn(arg, message) one by one. */
+ * shards, unfinished runs, an unknown input) go to warn(arg, message)
+ * one by one. */
 int inkan_survey_shards_check(const struct inkan_survey_meta *m, size_t n, char *why,
     size_t whylen, void (*warn)(void *arg, const char *msg), void *arg);
 

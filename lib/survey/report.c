@@ -171,7 +171,6 @@ inkan_survey_meta_read(const char *path, struct inkan_arena *a, struct inkan_sur
 		rc = 0;
 		goto out;
 	}
-	m->has_meta = true;
 	if (sqlite3_prepare_v2(db, "SELECT key, value FROM survey_meta", -1, &st, NULL) !=
 	    SQLITE_OK) {
 		snprintf(why, whylen, "%s: survey_meta: %s", path, sqlite3_errmsg(db));
@@ -182,6 +181,9 @@ inkan_survey_meta_read(const char *path, struct inkan_arena *a, struct inkan_sur
 		const char *v = (const char *)sqlite3_column_text(st, 1);
 		const char **dst = NULL;
 
+		/* Stores opened by a newer inkan have the table, empty until
+		 * a run writes it: only rows make a run's metadata. */
+		m->has_meta = true;
 		if (k == NULL || v == NULL)
 			continue;
 		if (strcmp(k, "shard") == 0)
@@ -264,15 +266,13 @@ inkan_survey_shards_check(const struct inkan_survey_meta *m, size_t n, char *why
 			    m[i].shard, m[i].nshards);
 			return INKAN_EINVAL;
 		}
-		/* Two unknown inputs: the shard check below says why. */
-		if ((m[i].input_sha256 != NULL || m[0].input_sha256 != NULL) &&
+		/* An unknown input (an older run, or one from standard input
+		 * that did not finish) cannot be checked: warned below. */
+		if (m[i].input_sha256 != NULL && m[0].input_sha256 != NULL &&
 		    !same_str(m[i].input_sha256, m[0].input_sha256)) {
 			snprintf(why, whylen, "%s and %s are surveys of different inputs"
-			    " (input_sha256 %.16s%s and %.16s%s)", m[0].path, m[i].path,
-			    m[0].input_sha256 != NULL ? m[0].input_sha256 : "unknown",
-			    m[0].input_sha256 != NULL ? "..." : "",
-			    m[i].input_sha256 != NULL ? m[i].input_sha256 : "unknown",
-			    m[i].input_sha256 != NULL ? "..." : "");
+			    " (input_sha256 %.16s... and %.16s...)", m[0].path, m[i].path,
+			    m[0].input_sha256, m[i].input_sha256);
 			return INKAN_EINVAL;
 		}
 	}
@@ -301,6 +301,10 @@ inkan_survey_shards_check(const struct inkan_survey_meta *m, size_t n, char *why
 	if (missing > 0)
 		warnf(warn, arg, "%u of %u shards missing (the first: %u/%u): the table covers"
 		    " only part of the input", missing, nshards, first, nshards);
+	for (size_t i = 0; i < n && n > 1; i++)
+		if (m[i].input_sha256 == NULL && m[i].has_meta)
+			warnf(warn, arg, "%s: no input_sha256 in survey_meta: cannot check that it"
+			    " surveyed the same input as the others", m[i].path);
 	for (size_t i = 0; i < n; i++)
 		if (m[i].has_meta && m[i].finished == NULL)
 			warnf(warn, arg, "%s: the run has not finished (no 'finished' in"

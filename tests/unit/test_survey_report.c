@@ -444,6 +444,19 @@ test_shards_check(void **state)
 	assert_non_null(strstr(why, "both shard 1/1 (no survey_meta"));
 	assert_int_equal(check(a, (const char *[]){ "old1.db", "s1.db" }, 2, why, sizeof(why)),
 	    INKAN_EINVAL);
+	/* an unknown input among known ones: warned, not refused */
+	mk("u2.db", "2/3", "", true);
+	assert_int_equal(check(a, (const char *[]){ "s1.db", "u2.db" }, 2, why, sizeof(why)), 0);
+	assert_int_equal(nwarn, 2);	/* shard 3 missing; u2's input unknown */
+	assert_non_null(strstr(lastwarn, "u2.db: no input_sha256"));
+	/* an empty survey_meta (a store a newer inkan opened) is no metadata */
+	mk("e1.db", NULL, NULL, false);
+	sql(path("e1.db"), "CREATE TABLE survey_meta (key TEXT PRIMARY KEY, value TEXT)");
+	assert_int_equal(inkan_survey_meta_read(path("e1.db"), a, &m, why, sizeof(why)), 0);
+	assert_false(m.has_meta);
+	assert_int_equal(m.nshards, 1);
+	assert_int_equal(check(a, (const char *[]){ "e1.db" }, 1, why, sizeof(why)), 0);
+	assert_int_equal(nwarn, 0);
 	/* bad metadata, missing files, not a store */
 	assert_int_equal(inkan_survey_meta_read(path("bad.db"), a, &m, why, sizeof(why)),
 	    INKAN_EINVAL);
