@@ -127,7 +127,7 @@ tap $? "survey merge refuses to overwrite a store"
 
 # 1b. The same through `survey run --shard i/N` itself, which writes
 # survey_meta (once the run side has it: until then this case is skipped).
-if "$inkan" survey run --help 2>&1 | grep -q -- "--shard"; then
+if "$inkan" survey run --help 2>&1 | grep -c -- "--shard" > /dev/null; then
 	ok=0
 	for k in 1 2 3; do
 		# shellcheck disable=SC2086
