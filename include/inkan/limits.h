@@ -493,5 +493,9 @@
  * 7,000 (1,000 domains x 7 queries) at once lost ~1 in 10,000. */
 #define INKAN_SURVEY_DEFAULT_WINDOW	2048
 #define INKAN_SURVEY_CACHE_MIN		65536
+/* Shards of one survey that `inkan survey report` / `survey merge` accept
+ * (the N of a store's 'shard' "i/N"): the check keeps one bit a shard, and
+ * no zone needs more machines than this. */
+#define INKAN_SURVEY_REPORT_MAX_SHARDS	65536
 
 #endif

@@ -16,6 +16,7 @@
 #include "inkan/error.h"
 #include "inkan/limits.h"
 #include "inkan/survey.h"
+#include "store_int.h"
 
 struct inkan_survey_store {
 	sqlite3 *db;
@@ -163,6 +164,13 @@ inkan_survey_store_close(struct inkan_survey_store *s)
 	sqlite3_finalize(s->put);
 	sqlite3_close(s->db);
 	free(s);
+}
+
+sqlite3 *
+inkan__survey_store_db(struct inkan_survey_store *s)
+{
+	(void)inkan_survey_store_commit(s);
+	return s->db;
 }
 
 bool
