@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # survey_nsd.sh [BUILD] - `inkan survey` against a real NSD on loopback:
-# a generated zone set of ${INKAN_SURVEY_N:-10000} domains with known
+# a generated zone set of ${INKAN_SURVEY_N:-100000} domains (issue 8's
+# proof asks for at least 100,000; about 1 min 45 s here) with known
 # proportions (tests/integration/survey/gen.py) is served by NSD on
 # 127.0.0.1:${INKAN_TEST_SURVEY_PORT:-5371}; the report's counts must
 # equal the generated truth exactly, through the stub and through
@@ -15,7 +16,7 @@ build=${1:-$top/build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 inkan=$build/src/inkan/inkan
 port=${INKAN_TEST_SURVEY_PORT:-5371}
-N=${INKAN_SURVEY_N:-10000}
+N=${INKAN_SURVEY_N:-100000}
 B=$build/testenv-survey
 work=$B/work
 R=$B/run
