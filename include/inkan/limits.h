@@ -422,6 +422,30 @@
  * lines (version, mode, max_age, a few mx), a TLSA RRset a few records. */
 #define INKAN_TLSRPT_SESSION_MAX_STRINGS	64
 
+/* ---- sts: the sending-side policy engine (inkan-stsd, inkan sts query) ---- */
+/* Seconds before expiry at which a cached MTA-STS policy is re-fetched
+ * (RFC 8461 §10.2 asks senders to refresh before max_age runs out so that
+ * a policy never lapses while the domain still publishes it).  A day
+ * leaves room for a day-long outage of the policy host; a policy whose
+ * max_age is short refreshes in its second half instead. */
+#define INKAN_STS_REFRESH_BEFORE	86400
+/* A cached policy whose TXT id was last checked this long ago (seconds)
+ * is re-checked by inkan_sts_refresh even when far from expiry, so that
+ * an id change (a new policy) is seen within a day (RFC 8461 §3.1). */
+#define INKAN_STS_RECHECK_INTERVAL	86400
+/* MX hosts whose TLSA records are looked up for one decision: each costs
+ * three or four queries; Postfix itself tries at most 5 addresses
+ * (smtp_mx_address_limit), and a longer list only makes a slow answer. */
+#define INKAN_STS_MAX_MX		10
+/* How long (seconds) a TEMPFAIL answer may be reused: long enough to
+ * spare a failing DNS, short enough that a fix is seen soon. */
+#define INKAN_STS_TEMPFAIL_TTL		30
+/* How long an answer that rests on a failed fetch (no policy, or a stale
+ * one) may be reused, seconds, so that the fetch is retried soon. */
+#define INKAN_STS_RETRY_TTL		300
+/* SQLite busy timeout of the policy cache, milliseconds: several threads
+ * (and inkan sts query) share one file; a writer holds it for a row. */
+#define INKAN_STS_BUSY_MS		5000
 /* ---- inkan-stsd: the MTA-STS/DANE policy daemon for Postfix ---- */
 
 /* One socketmap or tcp_table request, bytes.  The key is a next-hop
@@ -484,5 +508,7 @@
 #define INKAN_STSD_MAX_CONF_LINE	4096
 /* Values of a repeatable setting (Socketmap, Resolver, ...). */
 #define INKAN_STSD_MAX_LIST		64
+
+#endif
 
 #endif
