@@ -510,5 +510,3 @@
 #define INKAN_STSD_MAX_LIST		64
 
 #endif
-
-#endif
