@@ -136,7 +136,10 @@ inkan_sts_nexthop_domain(struct inkan_arena *a, const char *nexthop, const char 
 			n = (size_t)(p - name);
 		}
 	}
-	if (inkan_ip_parse(name, n, &ip) == 0) {
+	/* "192.0.2.1." is the address too (the fuzzer found it passing as
+	 * a name and failing on its own output). */
+	if (inkan_ip_parse(name, n, &ip) == 0 ||
+	    (n > 1 && name[n - 1] == '.' && inkan_ip_parse(name, n - 1, &ip) == 0)) {
 		w = "an address literal has no policy domain";
 		goto bad;
 	}
