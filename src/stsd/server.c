@@ -841,8 +841,8 @@ deadlines(struct loop *L)
 
 	for (struct conn *c = L->conns, *nx; c != NULL; c = nx) {
 		nx = c->cnext;
-		if (c->waiting && (t >= c->deadline_ms || L->stop_deadline_ms != 0 &&
-		    t >= L->stop_deadline_ms)) {
+		if (c->waiting && (t >= c->deadline_ms || (L->stop_deadline_ms != 0 &&
+		    t >= L->stop_deadline_ms))) {
 			atomic_fetch_add(&ST.timeouts, 1);
 			const char *why = t >= c->deadline_ms ? "timeout" : "shutting down";
 			reply(L, c, A_TEMP, why);

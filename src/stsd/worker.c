@@ -245,10 +245,16 @@ worker_init(struct worker *w, const struct conf *c, char *err, size_t errlen)
 		/* [HOST=]ADDR:PORT, checked by conf.c; the strings stay in c,
 		 * which outlives the workers (the boot configuration). */
 		const char *v = c->mtasts_connect[i], *eq = strchr(v, '=');
-		char *host = eq != NULL ? strndup(v, (size_t)(eq - v)) : NULL;
+		bool any = eq == NULL || (eq - v == 1 && v[0] == '*');
+		char *host = !any ? strndup(v, (size_t)(eq - v)) : NULL;
 		const char *ap = eq != NULL ? eq + 1 : v, *colon = strrchr(ap, ':');
-		char *addr = strndup(ap, (size_t)(colon - ap));
-		if ((eq != NULL && host == NULL) || addr == NULL) {
+		size_t al = (size_t)(colon - ap);
+		if (al >= 2 && ap[0] == '[' && ap[al - 1] == ']') {	/* [v6]:port */
+			ap++;
+			al -= 2;
+		}
+		char *addr = strndup(ap, al);
+		if ((!any && host == NULL) || addr == NULL) {
 			free(host);
 			free(addr);
 			snprintf(err, errlen, "out of memory");
