@@ -247,8 +247,8 @@ ml_parse(const char *line, size_t len, struct ml_event *ev, const char **why)
 	while (svc > line && svc[-1] != ' ')
 		svc--;
 	ev->service.p = svc;
-	ev->service.len = (size_t)(p + 3 - svc);
-	p += 4;			/* "smtp[" */
+	ev->service.len = (size_t)(p + 4 - svc);
+	p += 5;			/* "smtp[" */
 	unsigned long pid = 0;
 	const char *d0 = p;
 	while (p < end && *p >= '0' && *p <= '9' && pid < 100000000UL)

@@ -191,6 +191,8 @@ main(int argc, char **argv)
 	if (!log_stderr)
 		openlog("inkan-stsd", LOG_PID | LOG_NDELAY, c->syslog_facility);
 	if (geteuid() == 0 && c->user == NULL) {
+		fprintf(stderr, "inkan-stsd: refusing to run as root: give a user to run as"
+		    " (--user USER or UserID)\n");
 		slog(LOG_ERR, "refusing to run as root: give a user to run as (--user USER or"
 		    " UserID)");
 		return 77;
