@@ -135,7 +135,7 @@ main(int argc, char **argv)
 	size_t nov = 0;
 	const char *user = NULL;
 	char err[1024];
-	int ch;
+	int ch, rc;
 
 	if (ov == NULL)
 		return 71;
@@ -156,18 +156,22 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("inkan-stsd 0.1.0\n");
+			free(ov);
 			return 0;
 		case 'h':
 			fputs(usage, stdout);
+			free(ov);
 			return 0;
 		default:
 			fputs(usage, stderr);
+			free(ov);
 			return 64;
 		}
 	}
 	if (optind != argc) {
 		fprintf(stderr, "inkan-stsd: unexpected argument '%s'\n", argv[optind]);
 		fputs(usage, stderr);
+		free(ov);
 		return 64;
 	}
 	if (user != NULL) {
@@ -179,13 +183,13 @@ main(int argc, char **argv)
 	struct conf *c = conf_load(path, must_exist, ov, err, sizeof(err));
 	if (c == NULL) {
 		fprintf(stderr, "inkan-stsd: %s\n", err);
+		free(ov);
 		return 78;
 	}
 	if (check_only) {
 		printf("%s: OK\n", c->path != NULL ? c->path : "settings");
-		conf_free(c);
-		free(ov);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	log_stderr = c->log_stderr;
 	if (!log_stderr)
@@ -193,29 +197,37 @@ main(int argc, char **argv)
 	if (geteuid() == 0 && c->user == NULL) {
 		fprintf(stderr, "inkan-stsd: refusing to run as root: give a user to run as"
 		    " (--user USER or UserID)\n");
-		slog(LOG_ERR, "refusing to run as root: give a user to run as (--user USER or"
-		    " UserID)");
-		return 77;
+		if (!log_stderr)
+			slog(LOG_ERR, "refusing to run as root: give a user to run as (--user"
+			    " USER or UserID)");
+		rc = 77;
+		goto out;
 	}
 	if (c->state_dir != NULL && mkdir(c->state_dir, 0750) != 0 && errno != EEXIST) {
 		slog(LOG_ERR, "StateDirectory %s: %s", c->state_dir, strerror(errno));
-		return 73;
+		rc = 73;
+		goto out;
 	}
-	if (server_listen(c) != 0)
-		return 71;
+	if (server_listen(c) != 0) {
+		rc = 71;
+		goto out;
+	}
 	if (c->pidfile != NULL) {
 		FILE *f = fopen(c->pidfile, "w");
 		if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
 			slog(LOG_ERR, "cannot write %s: %s", c->pidfile, strerror(errno));
-			return 73;
+			rc = 73;
+			goto out;
 		}
 	}
-	if (drop_privileges(c) != 0)
-		return 77;
-	int rc = server_run(c, must_exist || access(path, F_OK) == 0 ? path : NULL, ov,
-	    must_exist);
+	if (drop_privileges(c) != 0) {
+		rc = 77;
+		goto out;
+	}
+	rc = server_run(c, must_exist || access(path, F_OK) == 0 ? path : NULL, ov, must_exist);
 	if (c->pidfile != NULL)
 		unlink(c->pidfile);
+out:
 	conf_free(c);
 	free(ov);
 	return rc;

@@ -558,7 +558,14 @@ got=$(printf '%s\tgood.loc\tsts\tversion: STSv1|mode: enforce|mx: mail.loc|max_a
     python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
-s.shutdown(socket.SHUT_WR); print(s.recv(4096).decode().replace("\n", "|"))' "$R/sessions.sock")
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    got += d
+print(got.decode().replace("\n", "|"))' "$R/sessions.sock")
 [[ $got == "ok|error: "* ]] && ok=OK || ok=FAIL
 tap "$ok" "session socket: a good line ok, a bad one refused with the reason" "got $got"
 
