@@ -16,7 +16,7 @@
 # MTA-STS, testing mode answered with the default and logged, answers
 # from the cache (nginx fetch count, counters), SIGHUP (new default
 # answer, cache cleared, a connection opened before it still served),
-# NSD stopped -> TEMP within the request deadline, malformed requests ->
+# NSD stopped or killed -> TEMP within the request deadline, malformed requests ->
 # clear errors, MaxClients, TLS-RPT intake (session lines, Postfix log
 # lines -> a session file -> `inkan report generate`), refusing root
 # without a user, configuration errors, SIGTERM.  Prints TAP; a server
@@ -551,6 +551,22 @@ tap "$ok" "the timeout is logged" "$got lines"
 got=$($client sm "$SM" postfix good.loc)
 [ "$got" = "OK secure match=mail.loc servername=hostname" ] && ok=OK || ok=FAIL
 tap "$ok" "cached answers keep flowing while DNS is down" "got $got"
+
+# NSD killed (nothing listens): TEMP too, then NSD back for what follows.
+stop_pid "$nsd_pid"
+nsd_pid=
+t0=$(date +%s%N)
+got=$($client sm "$SM" postfix killed-dns.plain.test)
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+[[ $got == TEMP* ]] && [ "$ms" -lt 3500 ] && ok=OK || ok=FAIL
+tap "$ok" "NSD killed: TEMP within the deadline" "got '$got' after $ms ms"
+nsd -d -c "$B/nsd.conf" >>"$R/nsd.out" 2>&1 &
+nsd_pid=$!
+for _ in $(seq 100); do
+	ss -lun | grep -q "127.0.0.1:$DNS_PORT " && break
+	sleep 0.05
+done
 
 # ---- 8. TLS-RPT intake: session lines
 now=$(date +%s)
