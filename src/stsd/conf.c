@@ -358,7 +358,7 @@ conf_load(const char *path, bool must_exist, char *const *overrides, char *err, 
 	}
 	c->syslog_facility = LOG_MAIL;
 	c->umask = -1;
-	c->log_hits = true;
+	c->log_hits = false;
 	c->tlsa_port = 25;
 	c->workers = INKAN_STSD_DEFAULT_WORKERS;
 	c->max_clients = INKAN_STSD_DEFAULT_MAX_CLIENTS;

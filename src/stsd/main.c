@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +25,31 @@
 
 static bool log_stderr = true;
 
+/* Lines for stderr are gathered here and written by slog_flush(), which
+ * the event loop calls once per round: at tens of thousands of answers a
+ * second one write(2) per line would cost more than the answers.  The
+ * time prefix is made once per second. */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static char log_buf[65536];
+static size_t log_len;
+static time_t log_sec = -1;
+static char log_stamp[64];
+
+void
+slog_flush(void)
+{
+	pthread_mutex_lock(&log_mu);
+	size_t off = 0;
+	while (off < log_len) {
+		ssize_t n = write(STDERR_FILENO, log_buf + off, log_len - off);
+		if (n <= 0)
+			break;	/* stderr gone: drop the lines rather than block */
+		off += (size_t)n;
+	}
+	log_len = 0;
+	pthread_mutex_unlock(&log_mu);
+}
+
 void
 slog(int prio, const char *fmt, ...)
 {
@@ -33,14 +59,35 @@ slog(int prio, const char *fmt, ...)
 	if (log_stderr) {
 		char line[4096];
 		struct timespec ts;
-		struct tm tm;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		localtime_r(&ts.tv_sec, &tm);
 		vsnprintf(line, sizeof(line), fmt, ap);
-		fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ld inkan-stsd[%ld]: %s\n",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		    ts.tv_nsec / 1000000L, (long)getpid(), line);
+		pthread_mutex_lock(&log_mu);
+		if (ts.tv_sec != log_sec) {
+			struct tm tm;
+			localtime_r(&ts.tv_sec, &tm);
+			snprintf(log_stamp, sizeof(log_stamp), "%04d-%02d-%02dT%02d:%02d:%02d",
+			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			    tm.tm_sec);
+			log_sec = ts.tv_sec;
+		}
+		char head[96];
+		int hl = snprintf(head, sizeof(head), "%s.%03ld inkan-stsd[%ld]: ", log_stamp,
+		    ts.tv_nsec / 1000000L, (long)getpid());
+		size_t ll = strlen(line);
+		if (log_len + (size_t)hl + ll + 1 > sizeof(log_buf)) {
+			pthread_mutex_unlock(&log_mu);
+			slog_flush();
+			pthread_mutex_lock(&log_mu);
+		}
+		memcpy(log_buf + log_len, head, (size_t)hl);
+		memcpy(log_buf + log_len + (size_t)hl, line, ll);
+		log_len += (size_t)hl + ll;
+		log_buf[log_len++] = '\n';
+		bool now = !log_loop_running;
+		pthread_mutex_unlock(&log_mu);
+		if (now)
+			slog_flush();	/* before and after the loop: at once */
 	} else {
 		vsyslog(prio, fmt, ap);
 	}

@@ -45,6 +45,7 @@
 #include "inkan/limits.h"
 
 struct stats ST;
+bool log_loop_running;
 
 enum lkind { L_SOCKETMAP = 0, L_TCPTABLE, L_STATS, L_SESSIONS, L_MAILLOG };
 
@@ -1170,6 +1171,7 @@ server_run(struct conf *boot, const char *conf_path, char *const *overrides,
 
 	uint64_t last_tick = now_ms();
 	struct epoll_event evs[128];
+	log_loop_running = true;
 	while (!L->stopping || anything_waiting(L)) {
 		int n = epoll_wait(L->ep, evs, 128, 50);
 		for (int i = 0; i < n; i++) {
@@ -1210,7 +1212,10 @@ server_run(struct conf *boot, const char *conf_path, char *const *overrides,
 			follow_maillog(L);
 			last_follow = t;
 		}
+		slog_flush();
 	}
+	log_loop_running = false;
+	slog_flush();
 	while (L->conns != NULL)
 		conn_close(L, L->conns);
 	intake_flush(L->intake);

@@ -87,6 +87,10 @@ void conf_free(struct conf *c);
 /* ---- logging (main.c) ---- */
 
 void slog(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write the lines slog() gathered (stderr); the loop calls it once per
+ * round while log_loop_running, else slog writes at once. */
+void slog_flush(void);
+extern bool log_loop_running;
 
 /* ---- counters ---- */
 

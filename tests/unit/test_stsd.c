@@ -27,6 +27,12 @@ slog(int prio, const char *fmt, ...)
 }
 
 struct stats ST;
+bool log_loop_running;
+
+void
+slog_flush(void)
+{
+}
 
 /* ---- socketmap ---- */
 
