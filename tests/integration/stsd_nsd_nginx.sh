@@ -358,6 +358,7 @@ MTASTSConnect *=127.0.0.1:$HTTPS_PORT
 Workers 3
 MaxClients 40
 RequestTimeout 2000
+RefreshInterval 1
 DefaultAnswer $1
 EOC
 }
@@ -626,6 +627,11 @@ for name in inkan_stsd_requests_total inkan_stsd_answers_total inkan_stsd_decisi
     inkan_stsd_lookup_seconds_bucket inkan_stsd_timeouts_total inkan_stsd_reloads_total; do
 	grep -q "^$name" <<< "$m" || { tap FAIL "counter $name present"; continue; }
 done
+runs=$(awk '$1 == "inkan_stsd_refresh_runs_total" { print $2 }' <<< "$m")
+errs=$(awk '$1 == "inkan_stsd_refresh_errors_total" { print $2 }' <<< "$m")
+[ "${runs:-0}" -ge 3 ] && [ "${errs:-1}" = 0 ] && ok=OK || ok=FAIL
+tap "$ok" "proactive refresh (RefreshInterval 1) runs in the workers without errors" \
+    "runs $runs, errors $errs"
 grep -q '^inkan_stsd_decisions_total{kind="dane-only"} [1-9]' <<< "$m" &&
     grep -q '^inkan_stsd_reloads_total [2-9]' <<< "$m" && ok=OK || ok=FAIL
 tap "$ok" "Prometheus counters (requests, answers, kinds, lookups, reloads)" \
