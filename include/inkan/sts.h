@@ -10,7 +10,10 @@
  *      An MTA-STS policy is never allowed to override DANE (RFC 8461 §2).
  *   2. MTA-STS.  A valid policy (fresh from cache, or fetched, or stale
  *      but unexpired after a failed refresh, RFC 8461 §5.1):
- *      enforce -> STS_ENFORCE ("secure match=MX1:MX2 servername=hostname"),
+ *      enforce -> STS_ENFORCE ("secure match=MX1:MX2 servername=hostname";
+ *      a pattern "*.example.com" is written ".example.com", Postfix's
+ *      nearest form, which also admits deeper names: postconf(5)
+ *      smtp_tls_verify_cert_match),
  *      testing -> STS_TESTING (not enforced: the caller's default; the
  *      outcome is reported), none -> NONE.
  *   3. Otherwise NONE: the caller's configured default applies.
@@ -44,10 +47,14 @@ struct inkan_sts_opts {
 	struct inkan_resolver *resolver;
 	/* SQLite file of cached policies; NULL = memory only. */
 	const char *cache_path;
-	/* The HTTPS fetch (ca_file, timeouts, connect overrides). */
+	/* The HTTPS fetch (ca_file, timeouts, connect overrides); its
+	 * pointers are borrowed and must outlive the handle.  resolver NULL
+	 * = the resolver above. */
 	struct inkan_mtasts_fetch_opts fetch;
 	/* Refresh a cached policy this many seconds before it expires (and
-	 * when the TXT id changed); 0 = INKAN_STS_REFRESH_BEFORE. */
+	 * when the TXT id changed); 0 = INKAN_STS_REFRESH_BEFORE.  At most
+	 * half the policy's max_age, so that a short-lived policy is not
+	 * fetched on every use. */
 	uint32_t refresh_before;
 	/* Consider DANE (default in the daemon: yes). */
 	bool no_dane;

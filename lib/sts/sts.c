@@ -12,8 +12,10 @@
  * id is unchanged is used as it is; an id change, or a policy close to
  * expiry, is re-fetched; when that fetch fails the cached policy stays
  * in force until it expires (RFC 8461 §5.1), and a policy whose TXT
- * record has gone is used until it expires too (§10.2: removal goes
- * through a "none" policy, so a vanished record alone changes nothing).
+ * record has gone, or cannot be looked up, is used until it expires too
+ * (§3.3: with no live policy from DNS or HTTPS, a cached unexpired one
+ * applies; a domain withdraws its policy by publishing mode "none", not
+ * by deleting the record alone).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -136,13 +138,6 @@ inkan_sts_nexthop_domain(struct inkan_arena *a, const char *nexthop, const char 
 			n = (size_t)(p - name);
 		}
 	}
-	/* "192.0.2.1." is the address too (the fuzzer found it passing as
-	 * a name and failing on its own output). */
-	if (inkan_ip_parse(name, n, &ip) == 0 ||
-	    (n > 1 && name[n - 1] == '.' && inkan_ip_parse(name, n - 1, &ip) == 0)) {
-		w = "an address literal has no policy domain";
-		goto bad;
-	}
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)name[i] >= 0x80)
 			ascii = false;
@@ -155,6 +150,14 @@ inkan_sts_nexthop_domain(struct inkan_arena *a, const char *nexthop, const char 
 		}
 		name = out;
 		n = strlen(out);
+	}
+	/* "192.0.2.1." is the address too (the fuzzer found it passing as
+	 * a name and failing on its own output), and so is what IDNA
+	 * mapping turns into one ("1.2.3.4\u00b2" -> "1.2.3.42"). */
+	if (inkan_ip_parse(name, n, &ip) == 0 ||
+	    (n > 1 && name[n - 1] == '.' && inkan_ip_parse(name, n - 1, &ip) == 0)) {
+		w = "an address literal has no policy domain";
+		goto bad;
 	}
 	if (inkan_dname_check(name, n, INKAN_DNAME_HOSTNAME, &w) != 0)
 		goto bad;
@@ -541,7 +544,7 @@ sts_stage(struct inkan_sts *s, struct inkan_arena *a, struct inkan_sts_answer *o
 		return out->why ? 0 : INKAN_ENOMEM;
 	default:
 		/* No (usable) record: a cached policy stays until it expires
-		 * (RFC 8461 §10.2). */
+		 * (RFC 8461 §3.3). */
 		if (row.found) {
 			out->cache = INKAN_STS_CACHE_FRESH;
 			if ((rc = use_row(s, a, out, &row, t, &ok)) != 0)

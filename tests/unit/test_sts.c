@@ -363,6 +363,7 @@ static const struct nh_case nh_cases[] = {
 	{ "[1.2.3.4]:25", NULL },
 	{ "1.2.3.4", NULL },
 	{ "1.1.1.2.", NULL },
+	{ "1.2.3.4\xc2\xb2.", NULL },
 	{ "[ipv6:2001:db8::1]", NULL },
 	{ "[a:bb:ccc::dddd]:123", NULL },
 	{ "a:bb:ccc::dddd", NULL },
