@@ -798,24 +798,28 @@ take_results(struct loop *L)
 		atomic_fetch_add(&ST.lookup_bucket[b], 1);
 		intake_note_policy(L->intake, r, (int64_t)time(NULL));
 		struct pending *p = r->domain != NULL ? map_get(L->pending, r->domain) : NULL;
+		struct conn *w = NULL;
 		if (p != NULL && p->job_id == r->job_id) {
-			struct conn *w = p->waiters;
+			/* Detach the waiters and end the lookup before answering:
+			 * a waiter's next (pipelined) request may ask again. */
+			w = p->waiters;
 			p->waiters = NULL;
-			while (w != NULL) {
-				struct conn *wn = w->wnext;
-				w->pend = NULL;
-				w->wprev = w->wnext = NULL;
-				answer_result(L, w, r, "miss");
-				w->waiting = false;
-				/* A dead connection is closed by deadlines(), never
-				 * here: an event for it may still be in this batch. */
-				if (!w->dead)
-					process_input(L, w);
-				if (!w->dead)
-					conn_events(L, w);
-				w = wn;
-			}
+			for (struct conn *x = w; x != NULL; x = x->wnext)
+				x->pend = NULL;
 			map_del(L->pending, r->domain);
+		}
+		while (w != NULL) {
+			struct conn *wn = w->wnext;
+			w->wprev = w->wnext = NULL;
+			answer_result(L, w, r, "miss");
+			w->waiting = false;
+			/* A dead connection is closed by deadlines(), never here:
+			 * an event for it may still be in this batch. */
+			if (!w->dead)
+				process_input(L, w);
+			if (!w->dead)
+				conn_events(L, w);
+			w = wn;
 		}
 		uint32_t ttl = r->ttl < L->cur->max_cache_ttl ? r->ttl : L->cur->max_cache_ttl;
 		if (!r->failed && r->kind != INKAN_STS_TEMPFAIL && ttl > 0 && r->domain != NULL &&

@@ -11,6 +11,8 @@
                                        closes or 2 s pass, repr()'d
   stsd_client.py hold ADDR N SECONDS   open N connections, hold them, print
                                        how many got an immediate reply
+  stsd_client.py burst ADDR NAME KEY N  N connections send the same request at
+                                       once; prints the N replies, '|'-joined
   stsd_client.py metrics ADDR          GET /metrics, print the body
 
 ADDR is HOST:PORT or unix:PATH.  Exit 1 on a protocol error.
@@ -116,6 +118,17 @@ def main():
         print(refused)
         sys.stdout.flush()
         time.sleep(secs)
+    elif mode == "burst":
+        name, key, n = sys.argv[3], sys.argv[4], int(sys.argv[5])
+        socks = [connect(addr) for _ in range(n)]
+        req = ("%s %s" % (name, key)).encode()
+        for s in socks:
+            s.sendall(b"%d:%s," % (len(req), req))
+        out = []
+        for s in socks:
+            rep, _ = read_netstring(s, b"")
+            out.append(rep.decode("utf-8", "replace"))
+        print("|".join(out))
     elif mode == "metrics":
         s = connect(addr)
         s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")

@@ -472,6 +472,19 @@ c2=$(fetches signedsts.sts.test)
 [ "$c1" = 1 ] && [ "$c2" = 1 ] && ok=OK || ok=FAIL
 tap "$ok" "signedsts.sts.test: one policy fetch for six queries" "fetches $c1 then $c2"
 
+# Several clients asking for the same new domain at once: one lookup.
+c0=$(metric inkan_stsd_coalesced_total)
+got=$($client burst "$SM" postfix fast-expire.loc 8)
+c1=$(metric inkan_stsd_coalesced_total)
+want=$(for _ in 1 2 3 4 5 6 7 8; do printf '|OK secure match=mail.loc servername=hostname'; done)
+[ $((c1 - c0)) -ge 1 ] && [ "|$got" = "$want" ] && ok=OK || ok=FAIL
+tap "$ok" "8 clients, the same new domain at once: answered alike, lookups coalesced" \
+    "coalesced +$((c1 - c0)); got $got"
+got=$($client raw "$SM" '24:postfix pipe1.plain.test,24:postfix pipe1.plain.test,16:postfix good.loc,')
+[[ $got == "b'9:NOTFOUND ,9:NOTFOUND ,44:OK secure match=mail.loc servername=hostname,'" ]] &&
+    ok=OK || ok=FAIL
+tap "$ok" "pipelined requests (a new domain twice, then a cached one) answered in order" "got $got"
+
 # ---- 4. malformed requests: clear errors
 raw() { $client raw "$1" "$2"; }
 got=$(raw "$SM" 'hello\n')
