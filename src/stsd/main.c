@@ -234,7 +234,10 @@ main(int argc, char **argv)
 		return 78;
 	}
 	if (check_only) {
-		printf("%s: OK\n", c->path != NULL ? c->path : "settings");
+		if (must_exist || access(path, F_OK) == 0)
+			printf("%s: OK\n", path);
+		else
+			printf("settings OK (%s absent: the defaults and -o only)\n", path);
 		rc = 0;
 		goto out;
 	}

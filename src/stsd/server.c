@@ -856,7 +856,9 @@ deadlines(struct loop *L)
 			    (double)(now_us() - c->started_us) / 1000.0);
 			finish_request(L, c);
 		} else if (!c->waiting && c->outlen == c->outoff && L->cur->idle_timeout > 0 &&
+		    c->kind != L_SESSIONS && c->kind != L_MAILLOG &&
 		    t - c->last_ms > (uint64_t)L->cur->idle_timeout * 1000u) {
+			/* (A log feed may be quiet for long: never idle.) */
 			c->dead = true;
 		}
 		if (c->dead || (c->closing && c->outlen == c->outoff))
