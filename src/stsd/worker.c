@@ -6,7 +6,8 @@
  * share one PolicyCache file (SQLite WAL).  A worker takes a job, looks
  * the domain up, turns the answer into a self-contained struct result,
  * queues it and writes the eventfd; when idle it runs the proactive
- * refresh (RFC 8461 §5.1 / §10.2) every RefreshInterval seconds.
+ * refresh (RFC 8461 §5.1 / §10.2) every RefreshInterval seconds (only the
+ * first worker when the PolicyCache file is shared).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -325,6 +326,10 @@ workers_start(const struct conf *c, unsigned n, int notify_fd, struct workers **
 			workers_stop(p);
 			return -1;
 		}
+		/* One PolicyCache file is shared: one worker refreshing it is
+		 * enough.  Memory-only caches are each worker's own. */
+		if (c->policy_cache != NULL && i > 0)
+			p->w[i].refresh_interval = 0;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		if (pthread_create(&p->w[i].tid, NULL, worker_main, &p->w[i]) != 0) {

@@ -342,7 +342,7 @@ write_conf() {	# write_conf DEFAULT_ANSWER
 	cat > "$conf" <<EOC
 # inkan-stsd for the loopback test
 Socketmap inet:$SM unix:$R/stsd.sock
-TCPTable inet:$TT
+TCPTable inet:$TT unix:$R/tt.sock
 SocketmapName test test2 postfix
 StatsListen inet:$METRICS
 SessionSocket unix:$R/sessions.sock
@@ -434,6 +434,10 @@ done
 tap "$ok" "the 21 answers again over the unix socketmap" "wrong:$bad_u"
 [ -z "$bad_t" ] && ok=OK || ok=FAIL
 tap "$ok" "the 21 answers over tcp_table (%XX-encoded values)" "wrong:$bad_t"
+got=$($client tt "unix:$R/tt.sock" good.loc '[1.2.3.4]')
+[ "$got" = "200 secure match=mail.loc servername=hostname
+500 " ] && ok=OK || ok=FAIL
+tap "$ok" "tcp_table on a unix socket" "got $got"
 c=$(fetches good.loc 2>/dev/null)
 hits=$(metric inkan_stsd_cache_hits_total)
 [ "${hits:-0}" -ge 30 ] && ok=OK || ok=FAIL
@@ -665,8 +669,8 @@ got=$(cat "$R/stop.out")
 [ $rc = 0 ] && [[ $got == TEMP* ]] && [ $((t1 - t0)) -le 6 ] && ok=OK || ok=FAIL
 tap "$ok" "SIGTERM: the request in flight answered TEMP, exit 0 within the grace period" \
     "exit $rc after $((t1 - t0)) s, client got '$got'"
-[ ! -e "$R/stsd.sock" ] && ok=OK || ok=FAIL
-tap "$ok" "SIGTERM: the unix socket removed" ""
+[ ! -e "$R/stsd.sock" ] && [ ! -e "$R/tt.sock" ] && ok=OK || ok=FAIL
+tap "$ok" "SIGTERM: the unix sockets removed" ""
 
 echo "1..$n"
 [ "$nfail" = 0 ]
