@@ -191,4 +191,61 @@ int inkan_dane_verify(struct inkan_dane_ctx *c, struct inkan_arena *a,
     const struct inkan_dane_tlsa *rrset, size_t n, const struct inkan_dane_cert *chain,
     size_t nchain, const struct inkan_dane_verify_opts *o, struct inkan_dane_result *out);
 
+/* ---- the TLSA lookup for an SMTP server (RFC 7672 §2.2) ---- */
+
+struct inkan_resolver;
+
+enum inkan_dane_host_status {
+	/* No DANE for this host: its address records are not secure, or
+	 * there is no secure TLSA RRset (RFC 7672 §2.2.2). */
+	INKAN_DANE_HOST_NONE = 0,
+	/* A secure TLSA RRset with at least one usable record. */
+	INKAN_DANE_HOST_USABLE,
+	/* A secure TLSA RRset without a usable record: the client uses TLS
+	 * without authentication (RFC 7672 §2.2, §3.1.3). */
+	INKAN_DANE_HOST_UNUSABLE,
+	/* A lookup failed or was bogus: the host cannot be used now
+	 * (RFC 7672 §2.2: bogus or failed TLSA lookups defer delivery). */
+	INKAN_DANE_HOST_TEMPFAIL,
+};
+
+/* "none", "usable", "unusable", "tempfail". */
+const char *inkan_dane_host_status_name(enum inkan_dane_host_status s);
+
+struct inkan_dane_host_lookup {
+	enum inkan_dane_host_status status;
+	const char *why;		/* one line, always set */
+	const char *host;		/* as asked, lowercased, no final dot */
+	bool addr_secure;		/* the A/AAAA answers validated */
+	bool addr_bogus;
+	bool has_addr;			/* some A or AAAA record */
+	/* Where the address lookup's CNAMEs led, or NULL. */
+	const char *canonname;
+	/* The TLSA RRset used: its owner name ("_25._tcp.mx.example"), or
+	 * NULL when none was found. */
+	const char *tlsa_name;
+	bool tlsa_secure;		/* that answer validated */
+	bool tlsa_bogus;		/* some TLSA answer was bogus */
+	struct inkan_dane_tlsa *tlsa;	/* its records (parsed; unusable too) */
+	const char **tlsa_text;		/* the same as "3 1 1 ab..." */
+	size_t ntlsa;
+	size_t usable;			/* records usable under RFC 7672 */
+	uint32_t ttl;			/* smallest TTL of the answers used */
+	unsigned nqueries;		/* DNS queries made */
+};
+
+/* Look up the TLSA RRset of SMTP server host on port (0 = 25) through r,
+ * per RFC 7672 §2.2.2: the host's A and AAAA records must be secure
+ * (bogus -> TEMPFAIL, insecure -> NONE); when the address lookup followed
+ * a CNAME chain that validated, TLSA is asked first at
+ * _PORT._tcp.<expanded name> and then, when no secure RRset is there, at
+ * _PORT._tcp.<host>; a bogus, SERVFAIL or timed-out TLSA answer ->
+ * TEMPFAIL; an insecure one -> NONE.  Usable records (§3.1.3): DANE-TA(2)
+ * and DANE-EE(3) with a known selector and matching type and a digest of
+ * the right length; PKIX-TA/EE are not usable for SMTP.  Returns 0 with
+ * *out filled (strings in a), INKAN_EINVAL (host not a valid name),
+ * INKAN_EAGAIN (cache-only resolver) or INKAN_ENOMEM. */
+int inkan_dane_tlsa_lookup(struct inkan_resolver *r, struct inkan_arena *a, const char *host,
+    unsigned port, struct inkan_dane_host_lookup *out);
+
 #endif

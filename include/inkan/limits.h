@@ -422,4 +422,91 @@
  * lines (version, mode, max_age, a few mx), a TLSA RRset a few records. */
 #define INKAN_TLSRPT_SESSION_MAX_STRINGS	64
 
+/* ---- sts: the sending-side policy engine (inkan-stsd, inkan sts query) ---- */
+/* Seconds before expiry at which a cached MTA-STS policy is re-fetched
+ * (RFC 8461 §10.2 asks senders to refresh before max_age runs out so that
+ * a policy never lapses while the domain still publishes it).  A day
+ * leaves room for a day-long outage of the policy host; a policy whose
+ * max_age is short refreshes in its second half instead. */
+#define INKAN_STS_REFRESH_BEFORE	86400
+/* A cached policy whose TXT id was last checked this long ago (seconds)
+ * is re-checked by inkan_sts_refresh even when far from expiry, so that
+ * an id change (a new policy) is seen within a day (RFC 8461 §3.1). */
+#define INKAN_STS_RECHECK_INTERVAL	86400
+/* MX hosts whose TLSA records are looked up for one decision: each costs
+ * three or four queries; Postfix itself tries at most 5 addresses
+ * (smtp_mx_address_limit), and a longer list only makes a slow answer. */
+#define INKAN_STS_MAX_MX		10
+/* How long (seconds) a TEMPFAIL answer may be reused: long enough to
+ * spare a failing DNS, short enough that a fix is seen soon. */
+#define INKAN_STS_TEMPFAIL_TTL		30
+/* How long an answer that rests on a failed fetch (no policy, or a stale
+ * one) may be reused, seconds, so that the fetch is retried soon. */
+#define INKAN_STS_RETRY_TTL		300
+/* SQLite busy timeout of the policy cache, milliseconds: several threads
+ * (and inkan sts query) share one file; a writer holds it for a row. */
+#define INKAN_STS_BUSY_MS		5000
+/* ---- inkan-stsd: the MTA-STS/DANE policy daemon for Postfix ---- */
+
+/* One socketmap or tcp_table request, bytes.  The key is a next-hop
+ * domain (at most 253 bytes, "[name]:port" a few more) and the map name
+ * is short; a longer request is a broken or hostile client. */
+#define INKAN_STSD_MAX_REQUEST		1024
+/* Digits of a netstring length: "1024" needs four; more is refused
+ * before the number can overflow anything. */
+#define INKAN_STSD_MAX_NETSTRING_DIGITS	5
+/* One reply, bytes.  Postfix refuses socketmap replies over 100000
+ * (socketmap_table(5)); a policy value ("secure match=..." with a few MX
+ * patterns) is far shorter, and a longer one is cut to a TEMP answer. */
+#define INKAN_STSD_MAX_REPLY		4096
+/* Unanswered bytes buffered per connection: a client that pipelines
+ * requests without reading the answers is stopped here. */
+#define INKAN_STSD_MAX_CONN_OUT		65536
+/* Default and highest number of client connections.  Postfix opens one
+ * per smtp process (default_process_limit 100); 1024 leaves room for
+ * several instances. */
+#define INKAN_STSD_DEFAULT_MAX_CLIENTS	1024
+#define INKAN_STSD_MAX_CLIENTS		65536
+/* Lookups waiting for or running in a worker.  Each costs DNS queries
+ * and perhaps an HTTPS fetch; beyond this a request is answered TEMP at
+ * once instead of queueing without bound. */
+#define INKAN_STSD_DEFAULT_MAX_PENDING	256
+/* Worker threads (each with a resolver and a policy engine).  A lookup
+ * mostly waits on the network, so a few suffice; 64 caps memory. */
+#define INKAN_STSD_DEFAULT_WORKERS	4
+#define INKAN_STSD_MAX_WORKERS		64
+/* Per-request deadline, ms: answered TEMP when no decision came.  Below
+ * Postfix's own socketmap/tcp_table timeout (100 s), above a DNS lookup
+ * plus an MTA-STS fetch (INKAN_MTASTS_FETCH_TIMEOUT_MS). */
+#define INKAN_STSD_DEFAULT_REQUEST_TIMEOUT_MS	20000
+/* An idle client connection is closed after this many seconds (Postfix
+ * reconnects at once; its own idle timeout is 10 s). */
+#define INKAN_STSD_DEFAULT_IDLE_TIMEOUT	300
+/* Answers kept in the in-memory cache.  An entry is ~300 bytes; 100000
+ * is 30 MB, more destinations than a large outbound relay talks to in
+ * a day.  The oldest entry gives way when it is full. */
+#define INKAN_STSD_DEFAULT_CACHE_ENTRIES	100000
+/* Longest time an answer is reused from memory, seconds, whatever its
+ * TTL: a DNS change (new TLSA, removed policy) is seen within this. */
+#define INKAN_STSD_DEFAULT_MAX_CACHE_TTL	3600
+/* Proactive refresh: every this many seconds each worker asks the
+ * engine to refresh up to INKAN_STSD_REFRESH_MAX policies. */
+#define INKAN_STSD_DEFAULT_REFRESH_INTERVAL	300
+#define INKAN_STSD_REFRESH_MAX		64
+/* A Postfix log line or a TLS-RPT session line read from an intake
+ * socket or file, bytes; syslog lines are at most a few KB. */
+#define INKAN_STSD_MAX_LOG_LINE		INKAN_TLSRPT_SESSION_MAX_LINE
+/* Postfix smtp processes whose last TLS handshake is remembered until
+ * their delivery line comes (one per concurrent delivery). */
+#define INKAN_STSD_MAX_TLS_PIDS		4096
+/* Domains whose last answered policy is remembered for TLS-RPT (the
+ * delivery may be logged hours after the lookup, e.g. a retry). */
+#define INKAN_STSD_DEFAULT_POLICY_MEMORY	100000
+/* Remembered for this many seconds after the last lookup. */
+#define INKAN_STSD_POLICY_MEMORY_SECONDS	(2 * 86400)
+/* Lines of one configuration file; a line longer is refused. */
+#define INKAN_STSD_MAX_CONF_LINE	4096
+/* Values of a repeatable setting (Socketmap, Resolver, ...). */
+#define INKAN_STSD_MAX_LIST		64
+
 #endif

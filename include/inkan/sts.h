@@ -56,6 +56,11 @@ struct inkan_sts_opts {
 	/* Clock, seconds since the epoch; NULL = time(). */
 	int64_t (*now)(void *arg);
 	void *now_arg;
+	/* The policy fetch; NULL = inkan_mtasts_fetch.  Unit tests put a
+	 * fake here (no HTTPS server); o is fetch above, its resolver set. */
+	int (*fetch_fn)(void *arg, struct inkan_arena *a, const char *domain,
+	    const struct inkan_mtasts_fetch_opts *o, struct inkan_mtasts_fetch_result *out);
+	void *fetch_arg;
 };
 
 enum inkan_sts_kind {

@@ -107,6 +107,8 @@ open_live(struct cli *cli)
 	cli->resolvers[cli->nresolvers] = NULL;
 	o.forwarders = cli->nresolvers > 0 ? cli->resolvers : NULL;
 	o.trust_anchor_file = cli->trust_anchor;
+	cli->trust_anchor_lines[cli->ntrust_anchor_lines] = NULL;
+	o.trust_anchors = cli->ntrust_anchor_lines > 0 ? cli->trust_anchor_lines : NULL;
 	o.no_dnssec = cli->no_dnssec;
 	o.timeout_ms = cli->timeout_ms;
 	o.transparent_zones = cli->nresolvers > 0 ? transparent : NULL;

@@ -67,6 +67,10 @@ struct cli {
 	const char *resolvers[CLI_MAX_FILES + 1];
 	size_t nresolvers;
 	const char *trust_anchor;
+	/* Trust anchor lines ("example.test. IN DS ..."), NULL-terminated
+	 * when used; set by commands that take them (sts query). */
+	const char *trust_anchor_lines[CLI_MAX_FILES + 1];
+	size_t ntrust_anchor_lines;
 	bool no_dnssec;
 	unsigned timeout_ms;
 	bool trace;
@@ -118,6 +122,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_survey(int argc, char **argv);
+int cmd_sts(int argc, char **argv);
 
 /* One DKIM signature result as JSON (shared by dkim verify and verify). */
 json_t *cli_dkim_sig_json(const struct inkan_dkim_sig_result *s);

@@ -21,6 +21,7 @@ static const struct {
 	{ "report", cmd_report, "DMARC aggregate and TLS-RPT reports: ingest, store, summarise" },
 	{ "survey", cmd_survey, "zone-scale adoption statistics: survey domain lists into SQLite, report" },
 	{ "check", cmd_check, "audit a mail domain: MX, SPF, DKIM, DMARC, MTA-STS, DANE, TLS, BIMI" },
+	{ "sts", cmd_sts, "sending-side TLS policy (DANE, then MTA-STS) of a next-hop, as inkan-stsd" },
 };
 
 static void
