@@ -157,8 +157,14 @@ tap $? "Postfix's lookup for testing.sts.test: the default, marked testing" "$(g
 # ---- TLS-RPT: the testing domain's failure is reported ----
 day=$(date -u +%Y-%m-%d)
 sess=$S/tlsrpt-sessions-$day.tsv
-for _ in $(seq 100); do
-	[ -s "$sess" ] && grep -q 'testing.sts.test' "$sess" && break
+# The daemon tails the Postfix log: wait for the five delivery attempts
+# that reached an MX (bogus.danests.test never did).
+for _ in $(seq 200); do
+	m=0
+	for d in enforce.sts.test badcert.sts.test testing.sts.test nopolicy.sts.test danests.test; do
+		grep -q "	$d	" "$sess" 2>/dev/null && m=$((m + 1))
+	done
+	[ $m -eq 5 ] && break
 	sleep 0.1
 done
 grep -q 'testing.sts.test' "$sess" 2>/dev/null
