@@ -14,7 +14,7 @@ TEST="clang libclang-rt-14-dev nsd ldnsutils iproute2 util-linux
   python3 python3-yaml python3-spf python3-dnspython libspf2-dev dnsperf
   python3-dkim python3-nacl python3-authres opendkim opendkim-tools libopendkim-dev
   opendmarc libopendmarc-dev nginx-light openssl postfix swaks libnet-ssleay-perl
-  sqlite3 bc chromium chromium-driver libxml2-utils postfix-mta-sts-resolver"
+  sqlite3 bc chromium chromium-driver libxml2-utils postfix-mta-sts-resolver unbound"
 
 want=$BUILD
 [ "${1:-build}" = test ] && want="$BUILD $TEST"
