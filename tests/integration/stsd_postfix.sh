@@ -86,6 +86,8 @@ TrustAnchorFile $B/danests.test.ds
 CAFile $B/pki/ca.pem
 MaillogFile $B/sender/maillog
 StatsListen inet:127.0.0.1:$((SPORT + 1))
+# a line for every answer, so the log shows what Postfix itself asked
+LogCacheHits yes
 EOF
 "$stsd" -n -c "$S/inkan-stsd.conf" -u nobody >"$S/check.out" 2>&1
 tap $? "inkan-stsd -n accepts the configuration" "$(cat "$S/check.out")"
