@@ -49,6 +49,8 @@ bench: test-deps
 	sh bench/dkim_run.sh build-bench
 	sh bench/verify_run.sh build-bench
 	sh bench/report_run.sh build-bench
+	sh bench/stsd_run.sh build-bench
+	bash bench/survey_bench.sh build-bench
 
 install: build
 	meson install -C $(BUILD)
