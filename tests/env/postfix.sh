@@ -63,12 +63,17 @@ smtpd_soft_error_limit = 1000
 smtpd_hard_error_limit = 1000
 anvil_rate_time_unit = 60s
 EOF
-	# The service lines of master.cf.dist (pipe services dropped),
-	# chroot off everywhere (TESTENV.md §3).
-	cat > "$d/etc/master.cf" <<'EOF'
+	pf_master_services > "$d/etc/master.cf"
+}
+
+# pf_master_services: the service lines of master.cf.dist (pipe services
+# dropped), chroot off everywhere (TESTENV.md §3); the listeners follow.
+pf_master_services() {
+	cat <<'EOF'
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 rewrite   unix  -       -       n       -       -       trivial-rewrite
 bounce    unix  -       -       n       -       0       bounce
 defer     unix  -       -       n       -       0       bounce

@@ -24,6 +24,9 @@
 # (checked against MAIL_CONFIG in its environment).
 # Needs: nsd ldnsutils postfix nginx openssl (TESTENV.md).
 
+# shellcheck source=tests/env/postfix.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../env/postfix.sh"
+
 check_env_init() {
 	local build=$1
 	CHECK_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -246,33 +249,7 @@ smtpd_tls_exclude_ciphers = aNULL, eNULL
 smtpd_client_connection_rate_limit = 0
 EOF
 	{
-		# The services of master.cf.dist, chroot off (TESTENV.md §3).
-		cat <<'EOF'
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
+		pf_master_services
 		printf '127.0.0.1:%s inet n - n - - smtpd\n' "$CHECK_SMTP_PORT"
 		printf '127.0.0.1:%s inet n - n - - smtpd -o smtpd_tls_security_level=none\n' \
 			"$((CHECK_SMTP_PORT + 1))"

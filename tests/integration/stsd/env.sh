@@ -33,6 +33,9 @@
 # Nothing is stopped by name: PIDs from $R, Postfix masters checked by
 # MAIL_CONFIG.  Needs: nsd ldnsutils unbound postfix nginx openssl swaks.
 
+# shellcheck source=tests/env/postfix.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../env/postfix.sh"
+
 stsd_env_init() {
 	local build=$1
 	STSD_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -191,35 +194,6 @@ EOF
 
 # ---- Postfix ----
 
-pf_master_cf() {	# the services of master.cf.dist, chroot off (TESTENV.md §3)
-	cat <<'EOF'
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
-}
-
 pf_common() {	# pf_common DIR HOSTNAME
 	local P=$1
 	mkdir -p "$P/etc" "$P/spool" "$P/data" "$P/mail"
@@ -260,7 +234,7 @@ smtpd_tls_chain_files = $B/pki/mx-enforce.key, $B/pki/mx-enforce.chain.pem
 EOF
 	cp "$R/receiver.main.cf" "$P/etc/main.cf"
 	{
-		pf_master_cf
+		pf_master_services
 		printf '127.0.0.31:25 inet n - n - - smtpd\n'
 		printf '127.0.0.32:25 inet n - n - - smtpd -o smtpd_tls_chain_files=%s\n' \
 			"$B/pki/self.key,$B/pki/self.crt"
@@ -291,7 +265,7 @@ minimal_backoff_time = 300s
 EOF
 	mv "$P/main.cf.tmp" "$P/etc/main.cf"
 	{
-		pf_master_cf
+		pf_master_services
 		printf '127.0.0.1:%s inet n - n - - smtpd -o smtpd_tls_security_level=none\n' \
 			"$STSD_SUBMIT_PORT"
 	} > "$P/etc/master.cf"
