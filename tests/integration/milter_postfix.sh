@@ -493,7 +493,7 @@ tap $? "the accepted temperror is noted in the log line"
 cat > flow.sh <<EOF
 for i in \$(seq 1 40); do
 	printf 'From: carol@out.test\r\nTo: bob@inkan.test\r\nSubject: flow\r\nMessage-ID: <flow-%d@out.test>\r\nDate: Thu, 26 Nov 2026 01:00:00 +0000\r\n\r\nflow %d\r\n' \$i \$i > $W/msg/flow-\$i.eml
-	for try in 1 2 3 4 5 6 7 8 9 10; do
+	for try in \$(seq 30); do
 		if swaks -s 127.0.0.1 -p $SPORT --local-interface 127.0.0.1 -f carol@out.test \
 			-t bob@inkan.test --data @$W/msg/flow-\$i.eml --timeout 30 >/dev/null 2>&1; then
 			break
@@ -514,7 +514,7 @@ tap $r "the milter restarts while mail flows"
 missing=; twice=
 for i in $(seq 1 40); do
 	c=0
-	for _ in $(seq 50); do c=$(count_mid "flow-$i@out.test"); [ "$c" -ge 1 ] && break; sleep 0.1; done
+	for _ in $(seq 200); do c=$(count_mid "flow-$i@out.test"); [ "$c" -ge 1 ] && break; sleep 0.1; done
 	[ "$c" = 0 ] && missing="$missing $i"
 	[ "$c" -gt 1 ] && twice="$twice $i"
 done
