@@ -221,14 +221,12 @@ read_lines(struct dconf_rd *r, const char *path, void (*fn)(struct dconf_rd *r, 
 	r->line = 0;
 	if (f == NULL) {
 		dconf_fail(r, "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	dconf_read_lines(r, f, buf, sizeof(buf), fn);
-	if (f != NULL && ferror(f))
-		dconf_fail(r, "read error");
-	if (f != NULL)
+	} else {
+		dconf_read_lines(r, f, buf, sizeof(buf), fn);
+		if (ferror(f))
+			dconf_fail(r, "read error");
 		fclose(f);
-out:
+	}
 	if (!r->failed) {
 		r->file = saved_file;
 		r->line = saved_line;
