@@ -498,4 +498,9 @@
  * no zone needs more machines than this. */
 #define INKAN_SURVEY_REPORT_MAX_SHARDS	65536
 
+/* Compression pointers followed in one name read from a packet
+ * (lib/dns/wire.c): a pointer has 14 bits of offset, so a name that
+ * follows more pointers than that visits some offset twice, a loop. */
+#define INKAN_DNS_WIRE_MAX_POINTERS	16384
+
 #endif
