@@ -357,6 +357,11 @@ inkan__wire_answer(struct inkan_arena *a, const char *qname, uint16_t qtype,
 			return malformed(a, qname, qtype, "question runs past the end", out);
 		pos += 4;
 	}
+	/* A record takes at least 11 octets (root owner, type, class, TTL,
+	 * RDLENGTH): a count the packet cannot hold is refused before room
+	 * is made for it. */
+	if ((size_t)nan * 11 > len - pos)
+		return malformed(a, qname, qtype, "more answers counted than the packet holds", out);
 	if (nan > 0 && (an = inkan_arena_alloc(a, nan * sizeof(*an))) == NULL)
 		return INKAN_ENOMEM;
 	for (int sec = 0; sec < 3; sec++) {
