@@ -14,6 +14,17 @@
 #include "../../lib/dns/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
+const char *__lsan_default_suppressions(void);
+
+/* ldns 1.8.3's ldns_wire2pkt leaks a TSIG record when an answer holds two
+ * (ldns_pkt_set_tsig replaces the first without freeing it), with its
+ * fields.  That is the reference side's leak, not ours (wire.c allocates
+ * nothing but the answer in the arena); the old stub leaked it too. */
+const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:libldns.so\n";
+}
 
 static int
 str_eq(const char *a, const char *b)
