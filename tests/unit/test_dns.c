@@ -801,6 +801,94 @@ test_cache_eviction_lru(void **state)
 	fixture_free(f);
 }
 
+/* The cache's table under churn: after many puts, evictions,
+ * replacements and expiries, every lookup must find exactly what a plain
+ * model says is there (a guard for any change to the table's layout). */
+static uint64_t cache_clock_ms;
+
+static uint64_t
+cache_clock(void *arg)
+{
+	(void)arg;
+	return cache_clock_ms;
+}
+
+static void
+test_cache_table_churn(void **state)
+{
+	enum { CAP = 3000, NAMES = 9000 };
+	struct inkan_resolver *c;
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_dns_answer ans, put;
+	struct inkan_dns_rr rr = { .type = INKAN_DNS_A, .ttl = 0, .len = 4 };
+	uint8_t ip[4];
+	char name[64];
+	struct inkan_cache_stats st;
+	static int stamp[NAMES];	/* model: value put last, 0 = not there */
+	int v = 0;
+
+	(void)state;
+	assert_non_null(a);
+	assert_int_equal(inkan_resolver_cache_new(NULL, CAP, &c), 0);
+	inkan_cache_set_clock(c, cache_clock, NULL);
+	cache_clock_ms = 1000000;
+	memset(stamp, 0, sizeof(stamp));
+	put = (struct inkan_dns_answer){ .status = INKAN_DNS_OK, .qtype = INKAN_DNS_A,
+	    .ttl = 3600, .nrr = 1, .rr = &rr };
+	/* puts in a pseudo-random order, some names twice (replacement) */
+	for (unsigned k = 0; k < 3 * NAMES; k++) {
+		unsigned i = (k * 7919u) % NAMES;
+
+		snprintf(name, sizeof(name), "n%u.churn.test", i);
+		v++;
+		memcpy(ip, &v, 4);
+		rr.data = ip;
+		assert_int_equal(inkan_cache_put(c, name, INKAN_DNS_A, &put), 0);
+		stamp[i] = v;
+	}
+	/* the last CAP distinct names put are there, with their last value */
+	inkan_cache_get_stats(c, &st);
+	assert_int_equal(st.entries, CAP);
+	for (unsigned i = 0; i < NAMES; i++) {
+		int rc;
+
+		snprintf(name, sizeof(name), "N%u.churn.test", i);
+		rc = inkan_dns_query(c, a, name, INKAN_DNS_A, &ans);
+		if (stamp[i] > v - CAP) {
+			int got;
+
+			assert_int_equal(rc, 0);
+			assert_int_equal(ans.nrr, 1);
+			memcpy(&got, ans.rr[0].data, 4);
+			assert_int_equal(got, stamp[i]);
+		} else {
+			assert_int_equal(rc, INKAN_EAGAIN);
+		}
+		inkan_arena_reset(a);
+	}
+	/* everything expires; expired entries are dropped on lookup, and a
+	 * new put of each is found again */
+	cache_clock_ms += 3601 * 1000;
+	for (unsigned i = 0; i < NAMES; i++) {
+		snprintf(name, sizeof(name), "n%u.churn.test", i);
+		assert_int_equal(inkan_dns_query(c, a, name, INKAN_DNS_A, &ans), INKAN_EAGAIN);
+		inkan_arena_reset(a);
+	}
+	inkan_cache_get_stats(c, &st);
+	assert_int_equal(st.entries, 0);
+	for (unsigned i = 0; i < CAP; i++) {
+		snprintf(name, sizeof(name), "n%u.churn.test", i);
+		assert_int_equal(inkan_cache_put(c, name, INKAN_DNS_A, &put), 0);
+	}
+	for (unsigned i = 0; i < CAP; i++) {
+		snprintf(name, sizeof(name), "n%u.churn.test", i);
+		assert_int_equal(inkan_dns_query(c, a, name, INKAN_DNS_A, &ans), 0);
+		inkan_arena_reset(a);
+	}
+	inkan_resolver_free(c);
+	inkan_arena_free(a);
+}
+
 static void
 test_cache_only_misses(void **state)
 {
@@ -2013,6 +2101,7 @@ main(void)
 		cmocka_unit_test(test_cache_ttl),
 		cmocka_unit_test(test_cache_failures_kept_min_ttl),
 		cmocka_unit_test(test_cache_eviction_lru),
+		cmocka_unit_test(test_cache_table_churn),
 		cmocka_unit_test(test_cache_only_misses),
 		cmocka_unit_test(test_overlay),
 		cmocka_unit_test(test_bulk_same_answers_as_sequential),
