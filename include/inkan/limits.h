@@ -560,4 +560,9 @@
 /* Values of a repeatable setting (Socketmap, Resolver, ...). */
 #define INKAN_STSD_MAX_LIST		64
 
+/* Compression pointers followed in one name read from a packet
+ * (lib/dns/wire.c): a pointer has 14 bits of offset, so a name that
+ * follows more pointers than that visits some offset twice, a loop. */
+#define INKAN_DNS_WIRE_MAX_POINTERS	16384
+
 #endif

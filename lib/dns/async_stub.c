@@ -33,9 +33,11 @@
  * Answers are converted as the unbound backend does: records of qtype
  * found after following the CNAME chain inside the answer section (the
  * forwarder resolves the chain; we do not ask again), wire rdata with
- * names uncompressed (ldns_wire2pkt decompresses), ttl the smallest of the
- * chain's records, negative TTL from the SOA in the authority section
- * (RFC 2308 §5: the smaller of its TTL and its MINIMUM field).
+ * names uncompressed, ttl the smallest of the chain's records, negative
+ * TTL from the SOA in the authority section (RFC 2308 §5: the smaller of
+ * its TTL and its MINIMUM field).  The packet is read in place by
+ * wire.c, which gives the answers ldns_wire2pkt did, without its
+ * allocations.
  */
 /* sendmmsg, recvmmsg: _GNU_SOURCE comes from meson.build */
 #include <arpa/inet.h>
@@ -59,13 +61,12 @@
 #include "inkan/limits.h"
 
 #include "dns_int.h"
+#include "wire.h"
 
 #define NSOCK		INKAN_DNS_STUB_SOCKETS
 #define BATCH		INKAN_DNS_STUB_BATCH
 #define RECVMAX		4096	/* a UDP answer longer than we asked for is still read */
 #define QMAX		(12 + 255 + 4 + 11)	/* header, qname, qtype/qclass, OPT */
-/* When no SOA says how long a negative answer holds. */
-#define NEG_TTL_DEFAULT	300
 
 struct sq {
 	struct sq *prev, *next;	/* in-flight list, or backlog (next only) */
@@ -106,7 +107,6 @@ struct stub {
 	uint16_t rnd[256];		/* random IDs from getrandom */
 	unsigned nrnd;
 	struct inkan_arena *scratch;	/* storage of the answer being delivered */
-	ldns_buffer *rdbuf;		/* rdata to wire */
 	uint8_t (*rbuf)[RECVMAX];	/* [BATCH] receive buffers */
 	uint8_t *tcpbuf;		/* 65535 octets + length */
 };
@@ -364,140 +364,6 @@ deliver_status(struct stub *st, struct sq *q, enum inkan_dns_status s, const cha
 
 /* ---- answers ---- */
 
-static uint32_t
-neg_ttl(const ldns_pkt *p)
-{
-	const ldns_rr_list *auth = ldns_pkt_authority(p);
-
-	for (size_t i = 0; i < ldns_rr_list_rr_count(auth); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(auth, i);
-
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7) {
-			uint32_t min = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
-
-			return ldns_rr_ttl(rr) < min ? ldns_rr_ttl(rr) : min;
-		}
-	}
-	return NEG_TTL_DEFAULT;
-}
-
-/* Presentation form of a name, without the trailing dot. */
-static const char *
-name_text(struct inkan_arena *a, const ldns_rdf *d)
-{
-	char *s = ldns_rdf2str(d);
-	const char *out;
-	size_t n;
-
-	if (s == NULL)
-		return NULL;
-	n = strlen(s);
-	if (n > 1 && s[n - 1] == '.')
-		n--;
-	out = inkan_arena_strndup(a, s, n);
-	free(s);
-	return out;
-}
-
-static bool
-rr_at(const ldns_rr *rr, const ldns_rdf *owner, uint16_t type)
-{
-	return ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
-	    (type == INKAN_DNS_ANY || ldns_rr_get_type(rr) == (ldns_rr_type)type) &&
-	    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0;
-}
-
-/* Convert the answer pkt (of q's question) into *out in a. */
-static int
-pkt_answer(struct stub *st, struct sq *q, const ldns_pkt *p, struct inkan_dns_answer *out)
-{
-	struct inkan_arena *a = st->scratch;
-	const ldns_rr_list *an = ldns_pkt_answer(p);
-	size_t nan = ldns_rr_list_rr_count(an);
-	const ldns_rdf *cur;
-	ldns_pkt_rcode rc = ldns_pkt_get_rcode(p);
-	uint32_t ttl = UINT32_MAX;
-	size_t n = 0;
-	struct inkan_dns_rr *rr;
-
-	if (rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN) {
-		char why[32];
-
-		snprintf(why, sizeof(why), "rcode %d", (int)rc);
-		return inkan__dns_answer_status(a, q->name, q->type, INKAN_DNS_SERVFAIL, 0,
-		    rc == LDNS_RCODE_SERVFAIL ? "server failure" : why, out);
-	}
-	if (ldns_rr_list_rr_count(ldns_pkt_question(p)) != 1)
-		return inkan__dns_answer_status(a, q->name, q->type, INKAN_DNS_SERVFAIL, 0,
-		    "malformed answer", out);
-	memset(out, 0, sizeof(*out));
-	if ((out->qname = inkan_arena_strdup(a, q->name)) == NULL)
-		return INKAN_ENOMEM;
-	out->qtype = q->type;
-	cur = ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0));
-	/* Follow the chain (RFC 1034 §3.6.2) as far as the answer section
-	 * goes; the type asked for wins over a CNAME at the same name (for
-	 * qtype CNAME, the CNAME is the answer). */
-	for (int hop = 0; ; hop++) {
-		const ldns_rdf *target = NULL;
-		uint32_t cttl = 0;
-
-		for (size_t i = 0; i < nan; i++) {
-			const ldns_rr *r = ldns_rr_list_rr(an, i);
-
-			if (rr_at(r, cur, q->type)) {
-				n++;
-				if (ldns_rr_ttl(r) < ttl)
-					ttl = ldns_rr_ttl(r);
-			} else if (target == NULL && rr_at(r, cur, INKAN_DNS_CNAME) &&
-			    ldns_rr_rd_count(r) == 1) {
-				target = ldns_rr_rdf(r, 0);
-				cttl = ldns_rr_ttl(r);
-			}
-		}
-		if (n > 0 || target == NULL || hop >= INKAN_DNS_MAX_CNAME_CHAIN)
-			break;
-		cur = target;
-		if (cttl < ttl)
-			ttl = cttl;
-		if ((out->canonname = name_text(a, cur)) == NULL)
-			return INKAN_ENOMEM;
-	}
-	if (n == 0) {
-		out->status = rc == LDNS_RCODE_NXDOMAIN ? INKAN_DNS_NXDOMAIN : INKAN_DNS_NODATA;
-		out->ttl = neg_ttl(p);
-		return 0;
-	}
-	out->status = INKAN_DNS_OK;
-	out->ttl = ttl;
-	if (n > INKAN_DNS_MAX_RRS) {
-		n = INKAN_DNS_MAX_RRS;
-		out->truncated = true;
-	}
-	if ((rr = inkan_arena_alloc(a, n * sizeof(*rr))) == NULL)
-		return INKAN_ENOMEM;
-	out->rr = rr;
-	for (size_t i = 0, k = 0; i < nan && k < n; i++) {
-		const ldns_rr *r = ldns_rr_list_rr(an, i);
-
-		if (!rr_at(r, cur, q->type))
-			continue;
-		ldns_buffer_clear(st->rdbuf);
-		if (ldns_rr_rdata2buffer_wire(st->rdbuf, r) != LDNS_STATUS_OK ||
-		    ldns_buffer_position(st->rdbuf) > INKAN_DNS_MAX_RDATA)
-			return INKAN_ENOMEM;
-		rr[k].type = (uint16_t)ldns_rr_get_type(r);
-		rr[k].ttl = out->ttl;
-		rr[k].len = (uint16_t)ldns_buffer_position(st->rdbuf);
-		rr[k].data = inkan_arena_memdup(a, ldns_buffer_begin(st->rdbuf), rr[k].len);
-		if (rr[k].data == NULL)
-			return INKAN_ENOMEM;
-		k++;
-		out->nrr = k;
-	}
-	return 0;
-}
-
 /* Whether buf is an answer to q's question: QR set, opcode QUERY, one
  * question equal to ours (RFC 5452 §9.1; names case-insensitively). */
 static bool
@@ -587,19 +453,13 @@ static void
 answer_from(struct stub *st, struct sq *q, const uint8_t *buf, size_t len)
 {
 	struct inkan_dns_answer ans;
-	ldns_pkt *p = NULL;
 
-	if (ldns_wire2pkt(&p, buf, len) != LDNS_STATUS_OK) {
-		deliver_status(st, q, INKAN_DNS_SERVFAIL, "malformed answer");
-		return;
-	}
-	if (pkt_answer(st, q, p, &ans) != 0) {
+	if (inkan__wire_answer(st->scratch, q->name, q->type, buf, len, &ans) != 0) {
 		inkan_arena_reset(st->scratch);
 		deliver_status(st, q, INKAN_DNS_SERVFAIL, "out of memory");
 	} else {
 		deliver(st, q, &ans);
 	}
-	ldns_pkt_free(p);
 }
 
 /* A datagram on socket s. */
@@ -875,8 +735,6 @@ stub_destroy(struct inkan_async *as)
 		next = q->next;
 		free(q);
 	}
-	if (st->rdbuf != NULL)
-		ldns_buffer_free(st->rdbuf);
 	inkan_arena_free(st->scratch);
 	free(st->idmap);
 	free(st->rbuf);
@@ -915,9 +773,7 @@ inkan_async_stub_new(const char *server, unsigned timeout_ms, struct inkan_async
 	st->rbuf = malloc(sizeof(*st->rbuf) * BATCH);
 	st->tcpbuf = malloc(2 + 65535);
 	st->scratch = inkan_arena_new();
-	st->rdbuf = ldns_buffer_new(512);
-	if (st->idmap == NULL || st->rbuf == NULL || st->tcpbuf == NULL || st->scratch == NULL ||
-	    st->rdbuf == NULL) {
+	if (st->idmap == NULL || st->rbuf == NULL || st->tcpbuf == NULL || st->scratch == NULL) {
 		stub_destroy(&st->base);
 		return INKAN_ENOMEM;
 	}

@@ -30,6 +30,8 @@
 #include "inkan/dns.h"
 #include "inkan/error.h"
 #include "inkan/limits.h"
+/* the stub resolver's packet reader, checked against the ldns way */
+#include "../../lib/dns/wire.h"
 
 /* SRV (RFC 2782), only needed by the RFC 4592 example. */
 #define SRV 33
@@ -799,6 +801,94 @@ test_cache_eviction_lru(void **state)
 	fixture_free(f);
 }
 
+/* The cache's table under churn: after many puts, evictions,
+ * replacements and expiries, every lookup must find exactly what a plain
+ * model says is there (a guard for any change to the table's layout). */
+static uint64_t cache_clock_ms;
+
+static uint64_t
+cache_clock(void *arg)
+{
+	(void)arg;
+	return cache_clock_ms;
+}
+
+static void
+test_cache_table_churn(void **state)
+{
+	enum { CAP = 3000, NAMES = 9000 };
+	struct inkan_resolver *c;
+	struct inkan_arena *a = inkan_arena_new();
+	struct inkan_dns_answer ans, put;
+	struct inkan_dns_rr rr = { .type = INKAN_DNS_A, .ttl = 0, .len = 4 };
+	uint8_t ip[4];
+	char name[64];
+	struct inkan_cache_stats st;
+	static int stamp[NAMES];	/* model: value put last, 0 = not there */
+	int v = 0;
+
+	(void)state;
+	assert_non_null(a);
+	assert_int_equal(inkan_resolver_cache_new(NULL, CAP, &c), 0);
+	inkan_cache_set_clock(c, cache_clock, NULL);
+	cache_clock_ms = 1000000;
+	memset(stamp, 0, sizeof(stamp));
+	put = (struct inkan_dns_answer){ .status = INKAN_DNS_OK, .qtype = INKAN_DNS_A,
+	    .ttl = 3600, .nrr = 1, .rr = &rr };
+	/* puts in a pseudo-random order, some names twice (replacement) */
+	for (unsigned k = 0; k < 3 * NAMES; k++) {
+		unsigned i = (k * 7919u) % NAMES;
+
+		snprintf(name, sizeof(name), "n%u.churn.test", i);
+		v++;
+		memcpy(ip, &v, 4);
+		rr.data = ip;
+		assert_int_equal(inkan_cache_put(c, name, INKAN_DNS_A, &put), 0);
+		stamp[i] = v;
+	}
+	/* the last CAP distinct names put are there, with their last value */
+	inkan_cache_get_stats(c, &st);
+	assert_int_equal(st.entries, CAP);
+	for (unsigned i = 0; i < NAMES; i++) {
+		int rc;
+
+		snprintf(name, sizeof(name), "N%u.churn.test", i);
+		rc = inkan_dns_query(c, a, name, INKAN_DNS_A, &ans);
+		if (stamp[i] > v - CAP) {
+			int got;
+
+			assert_int_equal(rc, 0);
+			assert_int_equal(ans.nrr, 1);
+			memcpy(&got, ans.rr[0].data, 4);
+			assert_int_equal(got, stamp[i]);
+		} else {
+			assert_int_equal(rc, INKAN_EAGAIN);
+		}
+		inkan_arena_reset(a);
+	}
+	/* everything expires; expired entries are dropped on lookup, and a
+	 * new put of each is found again */
+	cache_clock_ms += 3601 * 1000;
+	for (unsigned i = 0; i < NAMES; i++) {
+		snprintf(name, sizeof(name), "n%u.churn.test", i);
+		assert_int_equal(inkan_dns_query(c, a, name, INKAN_DNS_A, &ans), INKAN_EAGAIN);
+		inkan_arena_reset(a);
+	}
+	inkan_cache_get_stats(c, &st);
+	assert_int_equal(st.entries, 0);
+	for (unsigned i = 0; i < CAP; i++) {
+		snprintf(name, sizeof(name), "n%u.churn.test", i);
+		assert_int_equal(inkan_cache_put(c, name, INKAN_DNS_A, &put), 0);
+	}
+	for (unsigned i = 0; i < CAP; i++) {
+		snprintf(name, sizeof(name), "n%u.churn.test", i);
+		assert_int_equal(inkan_dns_query(c, a, name, INKAN_DNS_A, &ans), 0);
+		inkan_arena_reset(a);
+	}
+	inkan_resolver_free(c);
+	inkan_arena_free(a);
+}
+
 static void
 test_cache_only_misses(void **state)
 {
@@ -1528,6 +1618,320 @@ stub_cb(void *arg, const struct inkan_dns_answer *ans)
 	}
 }
 
+/* ---- the stub's packet reader (lib/dns/wire.c) ----
+ * Each packet is also read the ldns way, which must agree. */
+
+struct pk {
+	uint8_t b[8192];
+	size_t n;
+};
+
+static void
+pk_put(struct pk *p, const void *d, size_t n)
+{
+	assert_true(p->n + n <= sizeof(p->b));
+	memcpy(p->b + p->n, d, n);
+	p->n += n;
+}
+
+static void
+pk_u16(struct pk *p, unsigned v)
+{
+	uint8_t d[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+
+	pk_put(p, d, 2);
+}
+
+static void
+pk_u32(struct pk *p, uint32_t v)
+{
+	pk_u16(p, v >> 16);
+	pk_u16(p, v & 0xffff);
+}
+
+/* An uncompressed name from "a.b" ("" = the root). */
+static void
+pk_name(struct pk *p, const char *s)
+{
+	while (*s != '\0') {
+		size_t l = strcspn(s, ".");
+		uint8_t c = (uint8_t)l;
+
+		pk_put(p, &c, 1);
+		pk_put(p, s, l);
+		s += l + (s[l] == '.');
+	}
+	pk_put(p, "", 1);
+}
+
+/* Header (id 1, QR RD RA, rcode) and the question qname/qtype IN. */
+static void
+pk_start(struct pk *p, unsigned rcode, unsigned an, unsigned ns, unsigned ar, const char *qname,
+    uint16_t qtype)
+{
+	p->n = 0;
+	pk_u16(p, 1);
+	pk_u16(p, 0x8180 | rcode);
+	pk_u16(p, 1);
+	pk_u16(p, an);
+	pk_u16(p, ns);
+	pk_u16(p, ar);
+	pk_name(p, qname);
+	pk_u16(p, qtype);
+	pk_u16(p, 1);
+}
+
+/* type class ttl, then RDLENGTH and rdata. */
+static void
+pk_rr(struct pk *p, uint16_t type, uint32_t ttl, const void *rd, size_t n)
+{
+	pk_u16(p, type);
+	pk_u16(p, 1);
+	pk_u32(p, ttl);
+	pk_u16(p, (unsigned)n);
+	pk_put(p, rd, n);
+}
+
+/* Read p both ways; assert they agree and return the new one's answer. */
+static int
+pk_read(struct inkan_arena *a, const struct pk *p, uint16_t qtype, struct inkan_dns_answer *n)
+{
+	struct inkan_dns_answer o;
+	int rn = inkan__wire_answer(a, "q.test", qtype, p->b, p->n, n);
+	int ro = inkan__wire_answer_ldns(a, "q.test", qtype, p->b, p->n, &o);
+
+	assert_int_equal(rn, ro);
+	if (rn != 0)
+		return rn;
+	assert_int_equal(n->status, o.status);
+	assert_int_equal(n->ttl, o.ttl);
+	assert_int_equal(n->nrr, o.nrr);
+	assert_int_equal(n->truncated, o.truncated);
+	if (n->canonname != NULL || o.canonname != NULL) {
+		assert_non_null(n->canonname);
+		assert_non_null(o.canonname);
+		assert_string_equal(n->canonname, o.canonname);
+	}
+	if (o.why != NULL && strcmp(o.why, "malformed answer") == 0)
+		assert_true(strncmp(n->why, "malformed answer: ", 18) == 0);
+	else if (o.why != NULL)
+		assert_string_equal(n->why, o.why);
+	for (size_t i = 0; i < n->nrr; i++) {
+		assert_int_equal(n->rr[i].type, o.rr[i].type);
+		assert_int_equal(n->rr[i].len, o.rr[i].len);
+		assert_memory_equal(n->rr[i].data, o.rr[i].data, n->rr[i].len);
+	}
+	return rn;
+}
+
+static void
+test_wire_answers(void **state)
+{
+	struct inkan_arena *a = inkan_arena_new();
+	struct pk p;
+	struct inkan_dns_answer ans;
+	unsigned pref;
+	char *s;
+	size_t n;
+	/* question name at 12; "q.test" is 8 octets, so the first record
+	 * starts at 12 + 8 + 4 = 24 */
+	static const uint8_t mx_rd[] = { 0, 10, 2, 'm', 'x', 0xc0, 12 };	/* mx.q.test, compressed */
+
+	(void)state;
+	assert_non_null(a);
+
+	/* CNAME chain by pointers: q.test -> c.q.test -> target (MX at it) */
+	pk_start(&p, 0, 3, 0, 0, "q.test", INKAN_DNS_MX);
+	pk_u16(&p, 0xc00c);
+	pk_rr(&p, INKAN_DNS_CNAME, 300, "\x01" "c" "\xc0\x0c", 4);	/* c.q.test at 36 */
+	pk_u16(&p, 0xc000 | 36);
+	pk_rr(&p, INKAN_DNS_CNAME, 200, "\x06" "Target" "\xc0\x0c", 9);	/* Target.q.test at 52 */
+	pk_name(&p, "target.Q.TEST");	/* the owner in other case, uncompressed */
+	pk_rr(&p, INKAN_DNS_MX, 400, mx_rd, sizeof(mx_rd));
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_MX, &ans), 0);
+	assert_int_equal(ans.status, INKAN_DNS_OK);
+	assert_string_equal(ans.canonname, "Target.q.test");
+	assert_int_equal(ans.ttl, 200);
+	assert_int_equal(ans.nrr, 1);
+	assert_int_equal(ans.rr[0].len, 2 + 11);	/* pointer expanded */
+	assert_int_equal(inkan_dns_rr_mx(a, &ans.rr[0], &pref, &s), 0);
+	assert_int_equal(pref, 10);
+	assert_string_equal(s, "mx.q.test");
+	/* for qtype CNAME the first CNAME is the answer, its target expanded */
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_CNAME, &ans), 0);
+	assert_int_equal(ans.nrr, 1);
+	assert_null(ans.canonname);
+	assert_int_equal(inkan_dns_rr_name(a, &ans.rr[0], &s), 0);
+	assert_string_equal(s, "c.q.test");
+
+	/* NXDOMAIN: TTL from the SOA, the smaller of its TTL and MINIMUM */
+	pk_start(&p, 3, 0, 1, 0, "q.test", INKAN_DNS_TXT);
+	pk_u16(&p, 0xc00c);
+	{
+		struct pk rd = { .n = 0 };
+
+		pk_u16(&rd, 0xc00c);	/* mname, compressed */
+		pk_name(&rd, "h.q.test");
+		pk_u32(&rd, 1);
+		pk_u32(&rd, 3600);
+		pk_u32(&rd, 600);
+		pk_u32(&rd, 86400);
+		pk_u32(&rd, 120);
+		pk_rr(&p, INKAN_DNS_SOA, 900, rd.b, rd.n);
+	}
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_TXT, &ans), 0);
+	assert_int_equal(ans.status, INKAN_DNS_NXDOMAIN);
+	assert_int_equal(ans.ttl, 120);
+	/* NODATA without SOA: the default */
+	pk_start(&p, 0, 0, 0, 0, "q.test", INKAN_DNS_TXT);
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_TXT, &ans), 0);
+	assert_int_equal(ans.status, INKAN_DNS_NODATA);
+	assert_int_equal(ans.ttl, 300);
+
+	/* rcodes */
+	pk_start(&p, 2, 0, 0, 0, "q.test", INKAN_DNS_TXT);
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_TXT, &ans), 0);
+	assert_int_equal(ans.status, INKAN_DNS_SERVFAIL);
+	assert_string_equal(ans.why, "server failure");
+	pk_start(&p, 5, 0, 0, 0, "q.test", INKAN_DNS_TXT);
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_TXT, &ans), 0);
+	assert_string_equal(ans.why, "rcode 5");
+
+	/* more than INKAN_DNS_MAX_RRS records: truncated; TXT kept whole */
+	pk_start(&p, 0, INKAN_DNS_MAX_RRS + 4, 0, 0, "q.test", INKAN_DNS_TXT);
+	for (unsigned i = 0; i < INKAN_DNS_MAX_RRS + 4; i++) {
+		pk_u16(&p, 0xc00c);
+		pk_rr(&p, INKAN_DNS_TXT, 60 + i, "\x02hi\x01!", 5);
+	}
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_TXT, &ans), 0);
+	assert_true(ans.truncated);
+	assert_int_equal(ans.nrr, INKAN_DNS_MAX_RRS);
+	assert_int_equal(ans.ttl, 60);
+	assert_int_equal(inkan_dns_rr_txt(a, &ans.rr[0], &s, &n), 0);
+	assert_string_equal(s, "hi!");
+
+	/* escapes in a CNAME target come out as ldns writes them */
+	pk_start(&p, 0, 1, 0, 0, "q.test", INKAN_DNS_A);
+	pk_u16(&p, 0xc00c);
+	pk_rr(&p, INKAN_DNS_CNAME, 60, "\x06" "a.b (\xff" "\x00", 8);
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_A, &ans), 0);
+	assert_int_equal(ans.status, INKAN_DNS_NODATA);
+	assert_string_equal(ans.canonname, "a\\.b\\032\\(\\255");
+	inkan_arena_free(a);
+}
+
+static void
+test_wire_bad_names(void **state)
+{
+	struct inkan_arena *a = inkan_arena_new();
+	struct pk p;
+	struct inkan_dns_answer ans;
+	uint8_t name[256];
+	const char *why;
+	size_t pos;
+	static const struct {
+		const char *what;
+		const uint8_t *q;
+		size_t n;
+		const char *why;
+	} bad[] = {
+		{ "pointer to itself", (const uint8_t *)"\xc0\x0c", 2, "compression pointer loop" },
+		{ "pointer to the header", (const uint8_t *)"\xc0\x00", 2,
+		  "compression pointer out of bounds" },
+		{ "pointer past the end", (const uint8_t *)"\xcf\xff", 2,
+		  "compression pointer out of bounds" },
+		{ "extended label 0x40", (const uint8_t *)"\x41" "a\x00", 3,
+		  "label longer than 63 octets" },
+		{ "label type 0x80", (const uint8_t *)"\x80" "a\x00", 3,
+		  "label longer than 63 octets" },
+		{ "label past the end", (const uint8_t *)"\x05" "ab", 3, "name runs past the end" },
+		{ "no root label", (const uint8_t *)"\x02" "ab", 3, "name runs past the end" },
+		{ "pointer cut", (const uint8_t *)"\xc0", 1, "name runs past the end" },
+	};
+
+	(void)state;
+	assert_non_null(a);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pk_start(&p, 0, 0, 0, 0, "", INKAN_DNS_TXT);
+		p.n = 12;
+		pk_put(&p, bad[i].q, bad[i].n);
+		if (bad[i].n > 2 || bad[i].q[0] >= 0xc0)
+			pk_put(&p, "\x00\x10\x00\x01", strcmp(bad[i].why, "name runs past the end") == 0 ? 0 : 4);
+		assert_int_equal(pk_read(a, &p, INKAN_DNS_TXT, &ans), 0);
+		assert_int_equal(ans.status, INKAN_DNS_SERVFAIL);
+		if (strstr(ans.why, bad[i].why) == NULL)
+			fail_msg("%s: got \"%s\", want \"%s\"", bad[i].what, ans.why, bad[i].why);
+	}
+	/* a loop of two pointers in an answer's owner */
+	pk_start(&p, 0, 1, 0, 0, "q.test", INKAN_DNS_TXT);
+	pk_u16(&p, 0xc000 | 26);
+	pk_u16(&p, 0xc000 | 24);
+	pk_rr(&p, INKAN_DNS_TXT, 60, "\x01x", 2);
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_TXT, &ans), 0);
+	assert_string_equal(ans.why, "malformed answer: compression pointer loop");
+	/* a loop through a label grows the name past 255 */
+	pk_start(&p, 0, 1, 0, 0, "q.test", INKAN_DNS_TXT);
+	pk_put(&p, "\x01" "a" "\xc0\x18", 4);
+	pk_rr(&p, INKAN_DNS_TXT, 60, "\x01x", 2);
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_TXT, &ans), 0);
+	assert_string_equal(ans.why, "malformed answer: name longer than 255 octets");
+	/* a pointer loop inside MX rdata */
+	pk_start(&p, 0, 1, 0, 0, "q.test", INKAN_DNS_MX);
+	pk_u16(&p, 0xc00c);
+	pk_rr(&p, INKAN_DNS_MX, 60, "\x00\x0a\xc0\x26", 4);	/* the name at 38 points at itself */
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_MX, &ans), 0);
+	assert_string_equal(ans.why, "malformed answer: compression pointer loop");
+	/* RDLENGTH past the end of the packet */
+	pk_start(&p, 0, 1, 0, 0, "q.test", INKAN_DNS_TXT);
+	pk_u16(&p, 0xc00c);
+	pk_rr(&p, INKAN_DNS_TXT, 60, "\x01x", 2);
+	p.n--;
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_TXT, &ans), 0);
+	assert_string_equal(ans.why, "malformed answer: rdata runs past the end");
+	/* a TXT string longer than its RDLENGTH */
+	pk_start(&p, 0, 1, 0, 0, "q.test", INKAN_DNS_TXT);
+	pk_u16(&p, 0xc00c);
+	pk_rr(&p, INKAN_DNS_TXT, 60, "\x05x", 2);
+	pk_put(&p, "yyyy", 4);
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_TXT, &ans), 0);
+	assert_string_equal(ans.why, "malformed answer: rdata field runs past its RDLENGTH");
+	/* shorter than a header */
+	p.n = 11;
+	assert_int_equal(pk_read(a, &p, INKAN_DNS_TXT, &ans), 0);
+	assert_string_equal(ans.why, "malformed answer: shorter than a DNS header");
+
+	/* inkan__wire_name: 255 octets is the most */
+	p.n = 0;
+	pk_put(&p, "\x00", 1);
+	for (int i = 0; i < 3; i++) {
+		pk_put(&p, "\x3f", 1);
+		for (int j = 0; j < 63; j++)
+			pk_put(&p, "a", 1);
+	}
+	pk_put(&p, "\x3d", 1);
+	for (int j = 0; j < 61; j++)
+		pk_put(&p, "b", 1);
+	pk_put(&p, "\x00", 1);
+	pos = 1;
+	assert_int_equal(inkan__wire_name(p.b, p.n, &pos, name, &why), 255);
+	assert_int_equal(pos, p.n);
+	assert_int_equal(name[254], 0);
+	/* and 256 octets are one too many */
+	pos = 1;
+	{
+		uint8_t big[300];
+
+		memset(big, 'a', sizeof(big));
+		big[0] = 0;
+		for (int i = 0; i < 4; i++)
+			big[1 + i * 64] = 0x3f;
+		big[257] = 0;
+		assert_int_equal(inkan__wire_name(big, 258, &pos, name, &why), -1);
+		assert_string_equal(why, "name longer than 255 octets");
+	}
+	inkan_arena_free(a);
+}
+
 static void
 test_stub(void **state)
 {
@@ -1697,12 +2101,15 @@ main(void)
 		cmocka_unit_test(test_cache_ttl),
 		cmocka_unit_test(test_cache_failures_kept_min_ttl),
 		cmocka_unit_test(test_cache_eviction_lru),
+		cmocka_unit_test(test_cache_table_churn),
 		cmocka_unit_test(test_cache_only_misses),
 		cmocka_unit_test(test_overlay),
 		cmocka_unit_test(test_bulk_same_answers_as_sequential),
 		cmocka_unit_test(test_bulk_guards),
 		cmocka_unit_test(test_unbound_bad_options),
 		cmocka_unit_test(test_unbound_timeout),
+		cmocka_unit_test(test_wire_answers),
+		cmocka_unit_test(test_wire_bad_names),
 		cmocka_unit_test(test_stub),
 	};
 
