@@ -153,9 +153,11 @@ EOF
 		cp "$ksk.ds" "$B/danests.test.ds"
 	) || return 1
 	# After signing: the TLSA of mx.bogus no longer matches its RRSIG.
-	sed -i "s/^\(_25\._tcp\.mx\.bogus\.danests\.test\.[[:space:]].*TLSA[[:space:]]*3 1 1 \)[0-9a-f]/\10/" \
+	# (The whole digest is replaced: changing one digit to a fixed value
+	# left it unchanged when it already had that value, 1 run in 16.)
+	sed -i "s/^\(_25\._tcp\.mx\.bogus\.danests\.test\.[[:space:]].*TLSA[[:space:]]*3 1 1 \)[0-9a-f]*/\1$(printf '0%.0s' $(seq 64))/" \
 		"$extra/danests.test.zone"
-	grep -q "^_25\._tcp\.mx\.bogus\.danests\.test\..*TLSA.*3 1 1 0" "$extra/danests.test.zone" || {
+	grep -q "^_25\._tcp\.mx\.bogus\.danests\.test\..*TLSA.*3 1 1 0\{64\}" "$extra/danests.test.zone" || {
 		echo "env.sh: could not alter the bogus TLSA" >&2; return 1; }
 }
 
