@@ -273,27 +273,6 @@ EOF
 	} > "$P/etc/master.cf"
 }
 
-pf_pid() {	# pf_pid DIR: the master of OUR instance, or nothing
-	local f=$1/spool/pid/master.pid pid
-	[ -r "$f" ] || return 0
-	pid=$(tr -dc '0-9' < "$f")
-	[ -n "$pid" ] && [ -r "/proc/$pid/environ" ] || return 0
-	tr '\0' '\n' < "/proc/$pid/environ" | grep -qx "MAIL_CONFIG=$1/etc" && echo "$pid"
-}
-
-pf_stop_dir() {
-	local pid
-	pid=$(pf_pid "$1")
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.05
-	done
-	kill -KILL "$pid" 2>/dev/null
-	return 0
-}
-
 pf_start_dir() {	# pf_start_dir DIR [PREFIX-COMMAND...]
 	local P=$1
 	shift
@@ -416,8 +395,8 @@ stsd_sender_start() {
 
 stsd_env_stop() {
 	local f pid
-	pf_stop_dir "$B/sender"
-	pf_stop_dir "$B/receiver"
+	pf_stop "$B/sender"		# tests/env/postfix.sh: our masters only
+	pf_stop "$B/receiver"
 	for f in unbound nginx; do
 		pid=$(cat "$R/$f.pid" 2>/dev/null) || continue
 		case $pid in ''|*[!0-9]*) continue ;; esac
